@@ -1,0 +1,110 @@
+# Time namespaces for Linux: the patch series, and the tooling that turns it
+# into a booted, tested kernel. See README.md; `make help` lists the targets.
+#
+#   /usr/src/linux-source-6.12.tar.xz --(mkbase: unpack, strip)--> build/base
+#   build/base + patches/ --(mktree: git am)--> build/tree (git)
+#   build/tree + configs/ --(kbuild, O=build/obj)--> build/bzImage
+#   build/bzImage + tests --(qemu-run)--> "N passed, N failed"
+
+B := $(CURDIR)/build
+TARBALL := /usr/src/linux-source-6.12.tar.xz
+FRAGMENTS := $(sort $(wildcard configs/*.config))
+PATCHES := $(wildcard patches/*.patch)
+TESTPROGS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/*.c))
+STRIPPER := $(wildcard scripts/strip-upstream-timens scripts/verify-stripped)
+
+# Settings (see README.md); exported to the scripts.
+JOBS ?= 3
+export JOBS TIMEOUT TEST_TIMEOUT KVM MEM SMP V QEMU_EXTRA CMDLINE_EXTRA
+export STRIP VERIFY FORCE CMD
+export BUILD := $(B)
+export BASE_INFO = $(shell head -n 1 $(B)/base.stamp 2>/dev/null)
+
+.PHONY: help deps base tree export checkpatch bisect kernel kernel-base \
+	run check check-base tests clean distclean always
+.DELETE_ON_ERROR:
+
+help:
+	@echo 'make check        build what is missing, boot, run the tests (what .ci/run does)'
+	@echo 'make run          boot the kernel: a shell on a terminal, CMD='"'"'...'"'"' runs'
+	@echo '                  a command in the guest, otherwise a short demo'
+	@echo 'make check-base   boot the stripped base alone: prove the clean room'
+	@echo 'make deps         install the Debian packages the project needs'
+	@echo 'make base         build/base: Debian linux-source-6.12, stripped'
+	@echo 'make tree         build/tree: git repo, the base commit + patches/ (git am)'
+	@echo 'make export       write build/tree'"'"'s commits back to patches/'
+	@echo 'make checkpatch   scripts/checkpatch.pl --strict on every patch'
+	@echo 'make bisect       build the kernel after each patch in turn'
+	@echo 'make kernel       build/bzImage from build/tree (kernel-base: build/bzImage-base)'
+	@echo 'make clean        remove kernels, objects, test results (distclean: all of build/)'
+	@echo 'Settings: KVM=1 TIMEOUT=s TEST_TIMEOUT=s MEM=1G SMP=2 JOBS=3 V=1 FORCE=1'
+
+deps:
+	@scripts/deps
+
+$(TARBALL):
+	@scripts/deps
+
+# --- the base: unpacked, stripped, renamed into place only when complete
+base: $(B)/base.stamp
+$(B)/base.stamp: $(TARBALL) scripts/mkbase $(STRIPPER) | deps
+	@scripts/mkbase $(B)
+
+# --- the tree: git, base commit + the series; FORCE=1 discards its work
+tree: $(B)/tree.stamp
+$(B)/tree.stamp: $(B)/base.stamp patches/series $(PATCHES) scripts/mktree \
+		scripts/tree-lib.sh $(if $(filter 1,$(FORCE)),always)
+	@scripts/mktree $(B)
+	@touch $@
+
+# (no prerequisite: it must work when patches/ and build/tree both changed)
+export:
+	@scripts/export $(B)
+
+checkpatch: $(B)/tree.stamp
+	@scripts/checkpatch $(B)
+
+bisect: $(B)/tree.stamp
+	@scripts/bisect $(B) $(FRAGMENTS)
+
+# --- kernels: the series (build/tree) and the stripped base alone
+kernel: $(B)/bzImage
+$(B)/obj/.config.stamp: $(B)/tree.stamp $(FRAGMENTS) scripts/kbuild
+	@scripts/kbuild config $(B)/tree $(B)/obj $(B)/logs/kernel.log $(FRAGMENTS)
+	@touch $@
+# always: build/tree may hold edits of its own; the kernel's make is incremental
+$(B)/bzImage: $(B)/obj/.config.stamp always
+	@scripts/kbuild build $(B)/tree $(B)/obj $(B)/logs/kernel.log $@
+
+kernel-base: $(B)/bzImage-base
+$(B)/obj-base/.config.stamp: $(B)/base.stamp $(FRAGMENTS) scripts/kbuild
+	@scripts/kbuild config $(B)/base $(B)/obj-base $(B)/logs/kernel-base.log $(FRAGMENTS)
+	@touch $@
+$(B)/bzImage-base: $(B)/obj-base/.config.stamp
+	@scripts/kbuild build $(B)/base $(B)/obj-base $(B)/logs/kernel-base.log $@
+
+# --- test programs of the repository (static: the guest runs them as is)
+tests: $(TESTPROGS)
+$(B)/tests/%: tests/%.c
+	@mkdir -p $(@D)
+	gcc -static -O2 -Wall -Wextra -o $@ $<
+
+# --- booting
+run: deps kernel
+	@rm -rf $(B)/run/run && mkdir -p $(B)/run/run
+	@if [ -n "$$CMD" ]; then printf '%s\n' "$$CMD" >$(B)/run/run/cmd; \
+	elif [ ! -t 0 ]; then echo 'exec guest/demo.sh' >$(B)/run/run/cmd; fi
+	@scripts/qemu-run run $(B)/bzImage
+
+check: deps kernel tests
+	@scripts/check check $(B)/bzImage $(B)/tree $(B)/obj guest series scenarios
+
+check-base: deps kernel-base tests
+	@scripts/check check-base $(B)/bzImage-base $(B)/base $(B)/obj-base guest cleanroom
+
+clean:
+	rm -rf $(B)/obj $(B)/obj-base $(B)/obj-bisect $(B)/bzImage $(B)/bzImage-base \
+		$(B)/tests $(B)/selftests $(B)/run $(B)/logs
+
+distclean:
+	rm -rf $(B)
