@@ -17,7 +17,6 @@ STRIPPER := $(wildcard scripts/strip-upstream-timens scripts/verify-stripped)
 JOBS ?= 3
 export JOBS TIMEOUT TEST_TIMEOUT KVM MEM SMP V QEMU_EXTRA CMDLINE_EXTRA
 export STRIP VERIFY FORCE CMD
-export BUILD := $(B)
 export BASE_INFO = $(shell head -n 1 $(B)/base.stamp 2>/dev/null)
 
 .PHONY: help deps base tree export checkpatch bisect kernel kernel-base \
