@@ -12,6 +12,8 @@ FRAGMENTS := $(sort $(wildcard configs/*.config))
 PATCHES := $(wildcard patches/*.patch)
 TESTPROGS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/*.c))
 STRIPPER := $(wildcard scripts/strip-upstream-timens scripts/verify-stripped)
+# One step at a time in build/, whoever runs make (scripts/locked)
+LOCKED := scripts/locked $(B)/.lock
 
 # Settings (see README.md); exported to the scripts.
 JOBS ?= 3
@@ -20,7 +22,7 @@ export STRIP VERIFY FORCE CMD
 export BASE_INFO = $(shell head -n 1 $(B)/base.stamp 2>/dev/null)
 
 .PHONY: help deps base tree export checkpatch bisect kernel kernel-base \
-	run check check-base tests clean distclean always
+	run check check-base tests selftests clean distclean always
 .DELETE_ON_ERROR:
 
 help:
@@ -47,63 +49,63 @@ $(TARBALL):
 # --- the base: unpacked, stripped, renamed into place only when complete
 base: $(B)/base.stamp
 $(B)/base.stamp: $(TARBALL) scripts/mkbase $(STRIPPER) | deps
-	@scripts/mkbase $(B)
+	@$(LOCKED) scripts/mkbase $(B)
 
 # --- the tree: git, base commit + the series; FORCE=1 discards its work
 tree: $(B)/tree.stamp
 $(B)/tree.stamp: $(B)/base.stamp patches/series $(PATCHES) scripts/mktree \
 		scripts/tree-lib.sh $(if $(filter 1,$(FORCE)),always)
-	@scripts/mktree $(B)
+	@$(LOCKED) scripts/mktree $(B)
 	@touch $@
 
 # (no prerequisite: it must work when patches/ and build/tree both changed)
 export:
-	@scripts/export $(B)
+	@$(LOCKED) scripts/export $(B)
 
 checkpatch: $(B)/tree.stamp
 	@scripts/checkpatch $(B)
 
 bisect: $(B)/tree.stamp
-	@scripts/bisect $(B) $(FRAGMENTS)
+	@$(LOCKED) scripts/bisect $(B) $(FRAGMENTS)
 
 # --- kernels: the series (build/tree) and the stripped base alone
 kernel: $(B)/bzImage
 $(B)/obj/.config.stamp: $(B)/tree.stamp $(FRAGMENTS) scripts/kbuild
-	@scripts/kbuild config $(B)/tree $(B)/obj $(B)/logs/kernel.log $(FRAGMENTS)
+	@$(LOCKED) scripts/kbuild config $(B)/tree $(B)/obj $(B)/logs/kernel.log $(FRAGMENTS)
 	@touch $@
 # always: build/tree may hold edits of its own; the kernel's make is incremental
 $(B)/bzImage: $(B)/obj/.config.stamp always
-	@scripts/kbuild build $(B)/tree $(B)/obj $(B)/logs/kernel.log $@
+	@$(LOCKED) scripts/kbuild build $(B)/tree $(B)/obj $(B)/logs/kernel.log $@
 
 kernel-base: $(B)/bzImage-base
 $(B)/obj-base/.config.stamp: $(B)/base.stamp $(FRAGMENTS) scripts/kbuild
-	@scripts/kbuild config $(B)/base $(B)/obj-base $(B)/logs/kernel-base.log $(FRAGMENTS)
+	@$(LOCKED) scripts/kbuild config $(B)/base $(B)/obj-base $(B)/logs/kernel-base.log $(FRAGMENTS)
 	@touch $@
 $(B)/bzImage-base: $(B)/obj-base/.config.stamp
-	@scripts/kbuild build $(B)/base $(B)/obj-base $(B)/logs/kernel-base.log $@
+	@$(LOCKED) scripts/kbuild build $(B)/base $(B)/obj-base $(B)/logs/kernel-base.log $@
 
-# --- test programs of the repository (static: the guest runs them as is)
+# --- test programs (static: the guest runs them as they are)
 tests: $(TESTPROGS)
+# the series' kselftests, when it has them; they need the kernel's headers
+selftests: kernel
+	@$(LOCKED) scripts/selftests $(B)/tree $(B)/obj $(B)/selftests/timens
 $(B)/tests/%: tests/%.c
 	@mkdir -p $(@D)
 	gcc -static -O2 -Wall -Wextra -o $@ $<
 
 # --- booting
 run: deps kernel
-	@rm -rf $(B)/run/run && mkdir -p $(B)/run/run
-	@if [ -n "$$CMD" ]; then printf '%s\n' "$$CMD" >$(B)/run/run/cmd; \
-	elif [ ! -t 0 ]; then echo 'exec guest/demo.sh' >$(B)/run/run/cmd; fi
-	@scripts/qemu-run run $(B)/bzImage
+	@scripts/locked $(B)/run/run.lock scripts/run $(B)/bzImage
 
-check: deps kernel tests
-	@scripts/check check $(B)/bzImage $(B)/tree $(B)/obj guest series scenarios
+check: deps kernel tests selftests
+	@scripts/locked $(B)/run/check.lock scripts/check check $(B)/bzImage guest series scenarios
 
 check-base: deps kernel-base tests
-	@scripts/check check-base $(B)/bzImage-base $(B)/base $(B)/obj-base guest cleanroom
+	@scripts/locked $(B)/run/check-base.lock scripts/check check-base $(B)/bzImage-base guest cleanroom
 
 clean:
-	rm -rf $(B)/obj $(B)/obj-base $(B)/obj-bisect $(B)/bzImage $(B)/bzImage-base \
+	$(LOCKED) rm -rf $(B)/obj $(B)/obj-base $(B)/bzImage $(B)/bzImage-base \
 		$(B)/tests $(B)/selftests $(B)/run $(B)/logs
 
 distclean:
-	rm -rf $(B)
+	$(LOCKED) rm -rf $(B)
