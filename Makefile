@@ -89,7 +89,7 @@ tests: $(TESTPROGS)
 # the series' kselftests, when it has them; they need the kernel's headers
 selftests: kernel
 	@$(LOCKED) scripts/selftests $(B)/tree $(B)/obj $(B)/selftests/timens
-$(B)/tests/%: tests/%.c
+$(B)/tests/%: tests/%.c $(wildcard tests/*.h)
 	@mkdir -p $(@D)
 	gcc -static -O2 -Wall -Wextra -o $@ $<
 

@@ -10,8 +10,11 @@ if [ ! -e /proc/self/ns/time ]; then
 	fi
 	exit 0
 fi
-set -x
-cat /proc/uptime
-unshare --time --boottime 86400 --monotonic 3600 sh -c \
-	'cat /proc/uptime; cat /proc/self/timens_offsets; ls -l /proc/self/ns/time'
-cat /proc/uptime
+echo "host:   $(readlink /proc/self/ns/time), uptime $(cut -d' ' -f1 /proc/uptime) s"
+echo "unshare --time --boottime 86400 --monotonic 3600: a namespace a day ahead"
+echo "in boot time and an hour ahead in monotonic time; inside it:"
+unshare --time --boottime 86400 --monotonic 3600 sh -c '
+	echo "inside: $(readlink /proc/self/ns/time), uptime $(cut -d" " -f1 /proc/uptime) s"
+	echo "/proc/self/timens_offsets:"
+	sed "s/^/  /" /proc/self/timens_offsets'
+echo "host:   $(readlink /proc/self/ns/time), uptime $(cut -d' ' -f1 /proc/uptime) s"
