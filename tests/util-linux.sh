@@ -226,9 +226,11 @@ fi
 
 unshare --time --boottime $BOOT sleep 30 &
 bgpid=$!
-# wait until the background process runs sleep in its namespace
+# wait until the background process runs sleep in its namespace: before
+# that it is the forked shell, then unshare, in the parent's namespace
+sleep_bin=$(readlink -f "$(command -v sleep)")
 i=0
-while [ "$i" -lt 100 ] && [ "$(readlink /proc/$bgpid/exe 2>/dev/null)" = "$(command -v unshare)" ]; do
+while [ "$i" -lt 100 ] && [ "$(readlink /proc/$bgpid/exe 2>/dev/null)" != "$sleep_bin" ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
