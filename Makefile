@@ -37,6 +37,7 @@ help:
 	@echo 'make checkpatch   scripts/checkpatch.pl --strict on every patch'
 	@echo 'make bisect       build the kernel after each patch in turn'
 	@echo 'make kernel       build/bzImage from build/tree (kernel-base: build/bzImage-base)'
+	@echo 'make bench        this series against the stock kernel, side by side (ratios)'
 	@echo 'make clean        remove kernels, objects, test results (distclean: all of build/)'
 	@echo 'Settings: KVM=1 TIMEOUT=s TEST_TIMEOUT=s MEM=1G SMP=2 JOBS=3 V=1 FORCE=1'
 
@@ -98,7 +99,7 @@ run: deps kernel
 	@scripts/locked $(B)/run/run.lock scripts/run $(B)/bzImage
 
 check: deps kernel tests selftests
-	@scripts/locked $(B)/run/check.lock scripts/check check $(B)/bzImage guest series scenarios
+	@scripts/locked $(B)/run/check.lock scripts/check check $(B)/bzImage guest series scenarios bench migrate
 
 check-base: deps kernel-base tests
 	@scripts/locked $(B)/run/check-base.lock scripts/check check-base $(B)/bzImage-base guest cleanroom
@@ -109,3 +110,6 @@ clean:
 
 distclean:
 	$(LOCKED) rm -rf $(B)
+
+# make bench: this series against the stock kernel (issue 4)
+include mk/bench.mk

@@ -1,0 +1,66 @@
+# make bench: this series against the stock Debian kernel (SPEC section 5).
+# Included by the top Makefile, which defines B (build/), TARBALL, FRAGMENTS,
+# LOCKED (one step at a time in build/) and the rule for $(B)/bzImage (the
+# series' kernel).
+#
+#   $(TARBALL) --(unpack, unmodified)--> build/stock-src   never committed
+#   build/stock-src + configs/ --(kbuild, O=build/obj-stock)--> build/bzImage-stock
+#   bench/timens-bench.c --(gcc -static -O2)--> build/bench/timens-bench
+#   both kernels + the program --(scripts/bench, -icount)--> table, ratios
+#
+# The stock kernel ("the anchor") is Debian's linux-source-6.12 as shipped,
+# upstream's own time namespace left in, configured from the same fragments
+# (CONFIG_TIME_NS=y is native there), built out of tree with ccache.
+
+# BENCH_KERNEL: the kernel measured against the anchor (default: the series'
+# own, built as for make check); e.g. a development build's bzImage.
+# BENCH_BASE=1 adds the stripped base (make kernel-base), no time namespace
+# at all: what the feature costs the root namespace.
+BENCH_KERNEL ?= $(B)/bzImage
+BENCH_BASE_KERNEL := $(if $(filter 1,$(BENCH_BASE)),$(B)/bzImage-base)
+export BENCH_ARGS BENCH_SMP
+
+.PHONY: bench kernel-stock bench-prog
+
+bench: $(BENCH_KERNEL) $(B)/bzImage-stock $(B)/bench/timens-bench $(BENCH_BASE_KERNEL)
+	@scripts/locked $(B)/run/bench.lock scripts/bench $(BENCH_KERNEL) $(B)/bzImage-stock \
+		$(B)/bench/timens-bench $(BENCH_BASE_KERNEL)
+
+kernel-stock: $(B)/bzImage-stock
+bench-prog: $(B)/bench/timens-bench
+
+# make check runs the program once (--brief) in its guest: build it with
+# the other test programs.
+tests: $(B)/bench/timens-bench
+
+# Unpacked into a temporary directory and renamed into place when complete.
+# No -m: the files keep the tarball's mtimes, so unpacking again does not
+# make build/obj-stock rebuild anything.
+$(B)/stock-src.stamp: $(TARBALL)
+	@echo "unpacking Debian linux-source-6.12 (unmodified) into $(B)/stock-src"
+	@$(LOCKED) sh -c 'rm -rf "$$1/stock-src" "$$1/stock-src.tmp" && mkdir -p "$$1/stock-src.tmp" && \
+		tar -xJf "$$2" -C "$$1/stock-src.tmp" --strip-components=1 && \
+		mv "$$1/stock-src.tmp" "$$1/stock-src"' unpack $(B) $(TARBALL)
+	@echo "Debian linux-source-6.12 $$(dpkg-query -W -f='$${Version}' linux-source-6.12), unmodified" >$@
+
+# (BASE_INFO: kbuild's log names the source it built)
+$(B)/obj-stock/.config.stamp: $(B)/stock-src.stamp $(FRAGMENTS) scripts/kbuild
+	@BASE_INFO="$$(cat $(B)/stock-src.stamp)" $(LOCKED) scripts/kbuild config $(B)/stock-src $(B)/obj-stock $(B)/logs/kernel-stock.log $(FRAGMENTS)
+	@touch $@
+# (touch: kbuild keeps an unchanged image's mtime; the source never
+# changes, so once built the anchor is up to date until reconfigured)
+$(B)/bzImage-stock: $(B)/obj-stock/.config.stamp
+	@BASE_INFO="$$(cat $(B)/stock-src.stamp)" $(LOCKED) scripts/kbuild build $(B)/stock-src $(B)/obj-stock $(B)/logs/kernel-stock.log $@
+	@touch $@
+
+$(B)/bench/timens-bench: bench/timens-bench.c
+	@mkdir -p $(@D)
+	gcc -static -O2 -Wall -Wextra -o $@ $<
+
+# make clean removes the anchor's objects and the program too (distclean
+# removes build/ whole); the unpacked source stays, it never changes.
+# (The results, build/run/bench-*, go with build/run.)
+.PHONY: clean-bench
+clean: clean-bench
+clean-bench:
+	$(LOCKED) rm -rf $(B)/obj-stock $(B)/bzImage-stock $(B)/bench
