@@ -38,6 +38,7 @@ help:
 	@echo 'make bisect       build the kernel after each patch in turn'
 	@echo 'make kernel       build/bzImage from build/tree (kernel-base: build/bzImage-base)'
 	@echo 'make bench        this series against the stock kernel, side by side (ratios)'
+	@echo 'make check-debug  the suite and the reliability tests on a debug kernel'
 	@echo 'make clean        remove kernels, objects, test results (distclean: all of build/)'
 	@echo 'Settings: KVM=1 TIMEOUT=s TEST_TIMEOUT=s MEM=1G SMP=2 JOBS=3 V=1 FORCE=1'
 
@@ -99,7 +100,7 @@ run: deps kernel
 	@scripts/locked $(B)/run/run.lock scripts/run $(B)/bzImage
 
 check: deps kernel tests selftests
-	@scripts/locked $(B)/run/check.lock scripts/check check $(B)/bzImage guest series scenarios bench migrate
+	@scripts/locked $(B)/run/check.lock scripts/check check $(B)/bzImage guest series scenarios reliability bench migrate
 
 check-base: deps kernel-base tests
 	@scripts/locked $(B)/run/check-base.lock scripts/check check-base $(B)/bzImage-base guest cleanroom
@@ -113,3 +114,5 @@ distclean:
 
 # make bench: this series against the stock kernel (issue 4)
 include mk/bench.mk
+# make check-debug: the suite on a KASAN/lockdep/UBSAN/kmemleak kernel (issue 6)
+include mk/debug.mk

@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the reliability tests of time namespaces
+ * (tests/fuzz-offsets.c, stress-timens.c, leak-timens.c, perm-timens.c).
+ *
+ * Static programs, no library beyond libc: raw system calls for what glibc
+ * 2.36 does not wrap (clone3, pidfd_open), a vDSO symbol lookup so that a
+ * "vDSO read" is one for certain, TAP output, a deterministic PRNG.
+ */
+#ifndef TIMENS_REL_H
+#define TIMENS_REL_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME		0x00000080
+#endif
+#ifndef CLONE_PIDFD
+#define CLONE_PIDFD		0x00001000
+#endif
+#ifndef CLONE_CLEAR_SIGHAND
+#define CLONE_CLEAR_SIGHAND	0x100000000ULL
+#endif
+#ifndef CSIGNAL
+#define CSIGNAL			0x000000ff
+#endif
+#ifndef CLOCK_BOOTTIME_ALARM
+#define CLOCK_BOOTTIME_ALARM	9
+#endif
+#ifndef __NR_clone3
+#define __NR_clone3		435
+#endif
+#ifndef __NR_pidfd_open
+#define __NR_pidfd_open		434
+#endif
+
+#define REL_NSEC		1000000000LL
+#define REL_KTIME_SEC_MAX	9223372036LL	/* KTIME_MAX / NSEC_PER_SEC */
+#define REL_CLOCK_SEC_MAX	(REL_KTIME_SEC_MAX / 2)
+#define REL_PAGE		4096
+#define REL_UNUSED		__attribute__((unused))
+
+/* ---- TAP ---- */
+
+static int tap_n __attribute__((unused)), tap_failed __attribute__((unused));
+
+static REL_UNUSED void tap_plan(int n)
+{
+	printf("TAP version 13\n1..%d\n", n);
+	fflush(stdout);
+}
+
+static REL_UNUSED void __attribute__((format(printf, 2, 3)))
+tap_result(bool pass, const char *fmt, ...)
+{
+	va_list ap;
+
+	tap_n++;
+	tap_failed += !pass;
+	printf("%sok %d ", pass ? "" : "not ", tap_n);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static REL_UNUSED void __attribute__((format(printf, 1, 2))) tap_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+/* ---- PRNG: splitmix64, deterministic from a printed seed ---- */
+
+static uint64_t rng_state __attribute__((unused));
+
+static REL_UNUSED uint64_t rng(void)
+{
+	uint64_t z = (rng_state += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* uniform in [0, n) (n > 0) */
+static REL_UNUSED uint64_t rnd(uint64_t n)
+{
+	return rng() % n;
+}
+
+static REL_UNUSED bool chance(unsigned int percent)
+{
+	return rnd(100) < percent;
+}
+
+/* ---- raw system calls ---- */
+
+struct rel_clone_args {
+	uint64_t flags;
+	uint64_t pidfd;
+	uint64_t child_tid;
+	uint64_t parent_tid;
+	uint64_t exit_signal;
+	uint64_t stack;
+	uint64_t stack_size;
+	uint64_t tls;
+	uint64_t set_tid;
+	uint64_t set_tid_size;
+	uint64_t cgroup;
+};
+
+/* clone3 like fork(): the child returns 0 on the parent's (copied) stack. */
+static REL_UNUSED pid_t rel_clone3(uint64_t flags, int exit_signal)
+{
+	struct rel_clone_args args = {
+		.flags = flags,
+		.exit_signal = (uint64_t)exit_signal,
+	};
+
+	return syscall(__NR_clone3, &args, sizeof(args));
+}
+
+static REL_UNUSED int rel_pidfd_open(pid_t pid)
+{
+	return syscall(__NR_pidfd_open, pid, 0);
+}
+
+/* a system call without errno (for children sharing our TLS) */
+static REL_UNUSED long raw3(long nr, long a, long b, long c)
+{
+	long ret;
+
+	__asm__ volatile ("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c)
+			  : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* long rel_clone3_fn(args, size, fn, arg): the child runs fn(arg) on args->stack, then exits */
+long rel_clone3_fn(struct rel_clone_args *args, size_t size, int (*fn)(void *), void *arg);
+__asm__(
+	".text\n"
+	".globl rel_clone3_fn\n"
+	".type rel_clone3_fn,@function\n"
+	"rel_clone3_fn:\n"
+	"	push %r12\n"
+	"	push %r13\n"
+	"	mov %rdx, %r12\n"
+	"	mov %rcx, %r13\n"
+	"	mov $435, %eax\n"
+	"	syscall\n"
+	"	test %rax, %rax\n"
+	"	jnz 1f\n"
+	"	xor %ebp, %ebp\n"
+	"	mov %r13, %rdi\n"
+	"	and $-16, %rsp\n"
+	"	call *%r12\n"
+	"	mov %eax, %edi\n"
+	"	mov $60, %eax\n"
+	"	syscall\n"
+	"	hlt\n"
+	"1:	pop %r13\n"
+	"	pop %r12\n"
+	"	ret\n"
+	".size rel_clone3_fn, .-rel_clone3_fn\n");
+
+/* ---- clocks ---- */
+
+typedef int (*vdso_gettime_t)(clockid_t, struct timespec *);
+static vdso_gettime_t vdso_gettime __attribute__((unused));
+
+/*
+ * Find __vdso_clock_gettime in the vDSO the kernel mapped (AT_SYSINFO_EHDR),
+ * through its dynamic symbol table; DT_HASH gives the number of symbols.
+ */
+static REL_UNUSED vdso_gettime_t rel_vdso_lookup(const char *name)
+{
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)getauxval(AT_SYSINFO_EHDR);
+	const Elf64_Phdr *ph;
+	const Elf64_Dyn *dyn = NULL;
+	const Elf64_Sym *sym = NULL;
+	const char *str = NULL;
+	const Elf32_Word *hash = NULL;
+	uintptr_t base, load = 0;
+	bool have_load = false;
+	int i;
+
+	if (!eh)
+		return NULL;
+	base = (uintptr_t)eh;
+	ph = (const Elf64_Phdr *)(base + eh->e_phoff);
+	for (i = 0; i < eh->e_phnum; i++) {
+		if (ph[i].p_type == PT_LOAD && !have_load) {
+			load = base + ph[i].p_offset - ph[i].p_vaddr;
+			have_load = true;
+		} else if (ph[i].p_type == PT_DYNAMIC) {
+			dyn = (const Elf64_Dyn *)(base + ph[i].p_offset);
+		}
+	}
+	if (!dyn || !have_load)
+		return NULL;
+	for (; dyn->d_tag != DT_NULL; dyn++) {
+		if (dyn->d_tag == DT_SYMTAB)
+			sym = (const Elf64_Sym *)(load + dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_STRTAB)
+			str = (const char *)(load + dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_HASH)
+			hash = (const Elf32_Word *)(load + dyn->d_un.d_ptr);
+	}
+	if (!sym || !str || !hash)
+		return NULL;
+	for (i = 0; i < (int)hash[1]; i++) {
+		if (ELF64_ST_TYPE(sym[i].st_info) != STT_FUNC ||
+		    sym[i].st_shndx == SHN_UNDEF)
+			continue;
+		if (!strcmp(str + sym[i].st_name, name))
+			return (vdso_gettime_t)(load + sym[i].st_value);
+	}
+	return NULL;
+}
+
+static REL_UNUSED bool rel_vdso_init(void)
+{
+	vdso_gettime = rel_vdso_lookup("__vdso_clock_gettime");
+	if (!vdso_gettime)
+		vdso_gettime = rel_vdso_lookup("clock_gettime");
+	return vdso_gettime != NULL;
+}
+
+static REL_UNUSED inline int64_t ts_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * REL_NSEC + ts->tv_nsec;
+}
+
+/* through the vDSO (the libc call when there is none) */
+static REL_UNUSED inline int64_t now_vdso(clockid_t clk)
+{
+	struct timespec ts;
+
+	if (vdso_gettime ? vdso_gettime(clk, &ts) : clock_gettime(clk, &ts))
+		return -1;
+	return ts_ns(&ts);
+}
+
+/* through the system call, never the vDSO */
+static REL_UNUSED inline int64_t now_sys(clockid_t clk)
+{
+	struct timespec ts;
+
+	if (syscall(SYS_clock_gettime, clk, &ts))
+		return -1;
+	return ts_ns(&ts);
+}
+
+static REL_UNUSED void rel_msleep(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* ---- files and namespaces ---- */
+
+/* the whole of a small file; -errno on failure */
+static REL_UNUSED ssize_t rel_read_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n, got = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while ((size_t)got < size - 1 &&
+	       (n = read(fd, buf + got, size - 1 - got)) > 0)
+		got += n;
+	if (n < 0 && got == 0)
+		got = -errno;
+	close(fd);
+	if (got >= 0)
+		buf[got] = '\0';
+	return got;
+}
+
+/* one write(2) of the whole string: 0 or -errno (open failures included) */
+static REL_UNUSED int rel_write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	if (n < 0)
+		err = -errno;
+	else if ((size_t)n != strlen(s))
+		err = -EIO;
+	close(fd);
+	return err;
+}
+
+static REL_UNUSED uint64_t rel_ino(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? 0 : st.st_ino;
+}
+
+static REL_UNUSED uint64_t rel_pid_ns_ino(pid_t pid, const char *which)
+{
+	char path[64];
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid, which);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", which);
+	return rel_ino(path);
+}
+
+/* format of a write: "monotonic S N\nboottime S N\n" from nanoseconds */
+static REL_UNUSED void rel_split(int64_t ns, long long *sec, long *nsec)
+{
+	*sec = ns / REL_NSEC;
+	*nsec = ns % REL_NSEC;
+	if (*nsec < 0) {
+		*nsec += REL_NSEC;
+		(*sec)--;
+	}
+}
+
+static REL_UNUSED int rel_set_offsets(pid_t pid, int64_t mono, int64_t boot)
+{
+	char path[64], buf[128];
+	long long ms, bs;
+	long mn, bn;
+
+	rel_split(mono, &ms, &mn);
+	rel_split(boot, &bs, &bn);
+	snprintf(buf, sizeof(buf), "monotonic %lld %ld\nboottime %lld %ld\n",
+		 ms, mn, bs, bn);
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/timens_offsets", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/timens_offsets");
+	return rel_write_file(path, buf);
+}
+
+/* /proc/PID/timens_offsets as nanoseconds; 0 or -errno */
+static REL_UNUSED int rel_get_offsets(pid_t pid, int64_t *mono, int64_t *boot)
+{
+	char path[64], buf[256];
+	long long ms, bs;
+	long mn, bn;
+	ssize_t n;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/timens_offsets", pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/timens_offsets");
+	n = rel_read_file(path, buf, sizeof(buf));
+	if (n < 0)
+		return n;
+	if (sscanf(buf, "monotonic %lld %ld boottime %lld %ld", &ms, &mn, &bs, &bn) != 4)
+		return -EPROTO;
+	*mono = ms * REL_NSEC + mn;
+	*boot = bs * REL_NSEC + bn;
+	return 0;
+}
+
+/* waitpid for a child's exit status; -1 when it died of a signal */
+static REL_UNUSED int rel_wait(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, __WALL) < 0) {
+		if (errno != EINTR)
+			return -2;
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return -1;
+}
+
+static REL_UNUSED const char *rel_errname(int err)
+{
+	static char other[32];
+
+	switch (err) {
+	case 0: return "0";
+	case EINVAL: return "EINVAL";
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case ERANGE: return "ERANGE";
+	case ESRCH: return "ESRCH";
+	case EFAULT: return "EFAULT";
+	case EBADF: return "EBADF";
+	case EUSERS: return "EUSERS";
+	case ENOSPC: return "ENOSPC";
+	case ENOMEM: return "ENOMEM";
+	case EOPNOTSUPP: return "EOPNOTSUPP";
+	case ENOENT: return "ENOENT";
+	case ESPIPE: return "ESPIPE";
+	case EEXIST: return "EEXIST";
+	}
+	snprintf(other, sizeof(other), "errno %d", err);
+	return other;
+}
+
+#endif /* TIMENS_REL_H */
