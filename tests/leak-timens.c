@@ -350,15 +350,7 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (geteuid() != 0) {
-		printf("1..0 # SKIP needs root\n");
-		return 4;
-	}
-	if (access("/proc/self/ns/time_for_children", F_OK)) {
-		printf("1..0 # SKIP no time namespaces\n");
-		return 4;
-	}
+	rel_need_root_timens();
 	rel_vdso_init();
 	rng_state = 1;
 	{

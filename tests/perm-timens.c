@@ -499,15 +499,7 @@ int main(void)
 {
 	int a, act, r, n = 0;
 
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (geteuid() != 0) {
-		printf("1..0 # SKIP needs root\n");
-		return 4;
-	}
-	if (access("/proc/self/ns/time_for_children", F_OK)) {
-		printf("1..0 # SKIP no time namespaces\n");
-		return 4;
-	}
+	rel_need_root_timens();
 	tap_plan(N_ACTORS * N_ACTIONS + 5);
 	if (!make_fixture()) {
 		printf("Bail out! cannot set up the holders: %s\n", strerror(errno));

@@ -1047,15 +1047,7 @@ int main(int argc, char **argv)
 		duration = atoi(argv[1]);
 	if (duration <= 0)
 		duration = 10;
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (geteuid() != 0) {
-		printf("1..0 # SKIP needs root\n");
-		return 4;
-	}
-	if (access("/proc/self/ns/time_for_children", F_OK)) {
-		printf("1..0 # SKIP no time namespaces\n");
-		return 4;
-	}
+	rel_need_root_timens();
 	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
 	if (n <= 0) {
 		printf("Bail out! /proc/self/exe: %s\n", strerror(errno));

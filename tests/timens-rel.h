@@ -436,4 +436,21 @@ static REL_UNUSED const char *rel_errname(int err)
 	return other;
 }
 
+/*
+ * Line-buffered TAP, and the whole program skipped (exit 4, KSFT_SKIP)
+ * unless it runs as root on a kernel with time namespaces.
+ */
+static inline void rel_need_root_timens(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (geteuid() != 0) {
+		printf("1..0 # SKIP needs root\n");
+		exit(4);
+	}
+	if (access("/proc/self/ns/time_for_children", F_OK)) {
+		printf("1..0 # SKIP no time namespaces\n");
+		exit(4);
+	}
+}
+
 #endif /* TIMENS_REL_H */
