@@ -63,28 +63,38 @@
 #define NSEC_PER_SEC 1000000000LL
 
 /*
- * The namespaces' offsets. What a read in a namespace costs depends on
- * whether the host's nanoseconds plus the offset's reach a second: the
- * normalisation then carries. A timed loop lasts a few milliseconds, during
- * which the host's nanoseconds hardly move, so with an arbitrary offset a
- * loop would carry or not by chance and the rounds would scatter between
- * two figures. Two namespaces make it deterministic:
- *   timens     nanosecond offsets just under a second: practically every
- *              read carries, the worst case (the headline figures);
- *   timens_nc  nanosecond offsets of a few microseconds: practically no
- *              read carries, the best case.
- * An offset with random nanoseconds costs, on average, halfway between.
+ * The namespaces' offsets, and where in the host's second their loops run.
+ * What a read in a namespace costs depends on whether the host's
+ * nanoseconds plus the offset's leave [0, 1 s) and need a correction, and
+ * each implementation keeps the offset its own way: upstream's nanoseconds
+ * are in [0, 1 s) and carry when the sum reaches a second; this series'
+ * are in (-1 s, 0] (struct vdso_ns_offset) and borrow when the sum is
+ * negative. The loops of a round in a namespace last a few milliseconds,
+ * so they start at a chosen phase of the host's second and every read in
+ * them takes the same branch:
+ *   timens     offsets of N s + 0.5 s, loops from 0.1 s of the host's
+ *              second on: every read of this series borrows (its worst
+ *              case), no read of upstream carries (its best case);
+ *   timens_hi  the same offsets, loops from 0.6 s on: no read of this
+ *              series borrows (its best case, as with any offset of whole
+ *              seconds), every read of upstream carries (its worst).
+ * Not right after a whole second: until the next tick updates the vDSO's
+ * data, every reader's nanoseconds, the root's too, come out above a
+ * second and carry. An offset with random nanoseconds costs between the
+ * two cases.
  */
 struct nsdef {
 	const char *name;
 	long long mono_sec, mono_nsec, boot_sec, boot_nsec;
+	long long phase;	/* host nanoseconds at which the loops start */
 };
 
-enum { NS_ROOT, NS_TIMENS, NS_TIMENS_NC, NR_NS };
+enum { NS_ROOT, NS_TIMENS, NS_TIMENS_HI, NR_NS };
 static const struct nsdef nsdefs[NR_NS] = {
-	{ "root",	0, 0, 0, 0 },
-	{ "timens",	864000, 999000001, 1728000, 998765432 },	/* 10, 20 days */
-	{ "timens_nc",	864000, 1001, 1728000, 4321 },
+	{ "root",	0, 0, 0, 0, 100000000 },
+	/* 10 and 20 days */
+	{ "timens",	864000, 500000000, 1728000, 500000000, 100000000 },
+	{ "timens_hi",	864000, 500000000, 1728000, 500000000, 600000000 },
 };
 #define NS_LIFE NS_TIMENS	/* the offsets written by the lifecycle loop */
 
@@ -354,6 +364,36 @@ static void report(const char *path, const char *ns, const char *clock,
 /* ------------------------------------------------------------------ */
 /* Namespaces                                                          */
 
+/*
+ * Wait until the host's CLOCK_MONOTONIC reaches @d's phase of its second,
+ * reading the clock of @d's namespace (entered), which is ahead by @d's
+ * offset. Sleep (under -icount with sleep=off that takes no real time)
+ * until shortly before, then spin: a CPU that was idle has no tick, and
+ * the vDSO's data would be stale, seconds old, when the loops begin.
+ */
+static void align_phase(const struct nsdef *d)
+{
+	long long want = (d->phase + d->mono_nsec) % NSEC_PER_SEC;
+	struct timespec t;
+	int64_t until;
+
+	sys_clock_gettime(CLOCK_MONOTONIC, &t);
+	if (t.tv_nsec >= want)
+		t.tv_sec++;
+	t.tv_nsec = want;
+	until = ts_ns(&t);
+	t.tv_sec--;
+	t.tv_nsec += NSEC_PER_SEC - 20000000;	/* 20 ms before */
+	if (t.tv_nsec >= NSEC_PER_SEC) {
+		t.tv_sec++;
+		t.tv_nsec -= NSEC_PER_SEC;
+	}
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
+	do
+		sys_clock_gettime(CLOCK_MONOTONIC, &t);
+	while (ts_ns(&t) < until);
+}
+
 static int write_offsets(const struct nsdef *d)
 {
 	char buf[128];
@@ -514,7 +554,7 @@ static void show_file(const char *label, const char *path)
 
 /*
  * A child calls the vDSO TRACE_CALLS times (the first call may fault the
- * [vvar] pages in); the parent single-steps it and keeps the shortest of
+ * [vvar] pages in), from its namespace's phase on; the parent single-steps it and keeps the shortest of
  * the later calls (a call that raced with an update of the host's data
  * retries its read): the instructions it executed inside the vDSO, as
  * offsets from the vDSO's start (objdump's addresses). A cross-check of
@@ -524,7 +564,8 @@ static void show_file(const char *label, const char *path)
 #define TRACE_CALLS 4
 static uintptr_t vdso_lo, vdso_hi, vdso_entry;
 
-static int trace_call(clockid_t clk, unsigned int *best, int *best_len)
+static int trace_call(const struct nsdef *d, clockid_t clk, unsigned int *best,
+		      int *best_len)
 {
 	static unsigned int path[MAX_TRACE];
 	struct user_regs_struct regs;
@@ -538,6 +579,7 @@ static int trace_call(clockid_t clk, unsigned int *best, int *best_len)
 
 		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
 			_exit(1);
+		align_phase(d);
 		raise(SIGSTOP);
 		for (n = 0; n < TRACE_CALLS; n++)
 			vdso_cgt(clk, &ts);
@@ -584,7 +626,7 @@ static int trace_ns(int ns)
 	int c, i, len, ok = 1;
 
 	for (c = 0; c < 2; c++) {
-		if (trace_call(clocks[c].id, path, &len)) {
+		if (trace_call(&nsdefs[ns], clocks[c].id, path, &len)) {
 			printf("# trace %s %s: failed\n", nsdefs[ns].name, clocks[c].name);
 			ok = 0;
 			continue;
@@ -669,9 +711,9 @@ int main(int argc, char **argv)
 	wait_clocksource();
 	show_file("clocksource", CLOCKSOURCE);
 	for (i = 1; i < nr_ns; i++)
-		printf("# offsets %s: monotonic %lld %lld, boottime %lld %lld\n",
+		printf("# offsets %s: monotonic %lld %lld, boottime %lld %lld; loops from host phase %lld ns\n",
 		       nsdefs[i].name, nsdefs[i].mono_sec, nsdefs[i].mono_nsec,
-		       nsdefs[i].boot_sec, nsdefs[i].boot_nsec);
+		       nsdefs[i].boot_sec, nsdefs[i].boot_nsec, nsdefs[i].phase);
 
 	ok = vdso_open(&img) == 0;
 	if (ok)
@@ -753,6 +795,9 @@ int main(int argc, char **argv)
 				loop_syscall(clocks[c].id, 4);
 			}
 			loop_empty(CLOCK_MONOTONIC, calls);
+			/* --brief runs outside -icount: the phase means nothing */
+			if (!brief)
+				align_phase(&nsdefs[ns]);
 
 			empty_v = loop_empty(CLOCK_MONOTONIC, calls);
 			empty_s = loop_empty(CLOCK_MONOTONIC, syscalls);
