@@ -104,16 +104,8 @@ static int one_try(enum op op, unsigned int n, int *err)
 			e = unshare(CLONE_NEWTIME) ? errno : 0;
 			break;
 		case OP_CLONE3:
-			c = rel_clone3(CLONE_NEWTIME, SIGCHLD);
-			if (c == 0)
-				_exit(0);
-			e = c < 0 ? errno : 0;
-			hit = injected();
-			if (c > 0)
-				rel_wait(c);
-			goto report;
 		case OP_FORK_PENDING:
-			c = fork();
+			c = op == OP_CLONE3 ? rel_clone3(CLONE_NEWTIME, SIGCHLD) : fork();
 			if (c == 0)
 				_exit(0);
 			e = c < 0 ? errno : 0;
@@ -258,51 +250,35 @@ static void sweep(enum op op)
 		   injected_n - errs, n > MAX_N ? " (stopped at the limit)" : "");
 }
 
-static int write_dbg(const char *path, const char *v)
+/* unshare until it fails, keeping each namespace; report how many */
+static void fill_child(void *limit, void *res)
 {
-	return rel_write_file(path, v);
+	int fds[256], n = 0, max = *(int *)limit + 5;
+
+	while (n < max && n < (int)(sizeof(fds) / sizeof(*fds)) &&
+	       !unshare(CLONE_NEWTIME)) {
+		fds[n] = open("/proc/self/ns/time_for_children", O_RDONLY);
+		if (fds[n] < 0)
+			break;
+		n++;
+	}
+	/* our own pending one is the last of them: the next fails */
+	*(int *)res = n;
 }
 
 /* exactly max_time_namespaces fit: no ucount leaked by the error paths */
 static int fill_to_limit(int limit)
 {
 	char old[32], val[32];
-	int fds[256], n = 0, i;
+	int n;
 
 	if (rel_read_file("/proc/sys/user/max_time_namespaces", old, sizeof(old)) <= 0)
 		return -1;
 	snprintf(val, sizeof(val), "%d", limit);
 	if (rel_write_file("/proc/sys/user/max_time_namespaces", val))
 		return -1;
-	fflush(stdout);
-	{
-		int p[2];
-		pid_t pid;
-
-		if (pipe(p))
-			return -1;
-		pid = fork();
-		if (pid == 0) {
-			while (n < limit + 5 && !unshare(CLONE_NEWTIME)) {
-				fds[n] = open("/proc/self/ns/time_for_children", O_RDONLY);
-				if (fds[n] < 0)
-					break;
-				n++;
-			}
-			/* our own pending one is the last of them: the next fails */
-			if (write(p[1], &n, sizeof(n)) != sizeof(n))
-				_exit(1);
-			for (i = 0; i < n; i++)
-				close(fds[i]);
-			_exit(0);
-		}
-		close(p[1]);
-		if (pid < 0 || read(p[0], &n, sizeof(n)) != sizeof(n))
-			n = -1;
-		close(p[0]);
-		if (pid > 0)
-			rel_wait(pid);
-	}
+	if (rel_run_child(fill_child, &limit, &n, sizeof(n)))
+		n = -1;
 	old[strcspn(old, "\n")] = '\0';
 	rel_write_file("/proc/sys/user/max_time_namespaces", old);
 	return n;
@@ -360,13 +336,13 @@ int main(int argc, char **argv)
 			close(out);
 	}
 	/* GFP_KERNEL allocations too, quietly */
-	write_dbg("/sys/kernel/debug/failslab/ignore-gfp-wait", "N");
-	write_dbg("/sys/kernel/debug/failslab/verbose", "0");
-	write_dbg("/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N");
-	write_dbg("/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", "N");
-	write_dbg("/sys/kernel/debug/fail_page_alloc/verbose", "0");
+	rel_write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", "N");
+	rel_write_file("/sys/kernel/debug/failslab/verbose", "0");
+	rel_write_file("/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N");
+	rel_write_file("/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", "N");
+	rel_write_file("/sys/kernel/debug/fail_page_alloc/verbose", "0");
 	/* order 0 too: the namespace's vvar page */
-	write_dbg("/sys/kernel/debug/fail_page_alloc/min-order", "0");
+	rel_write_file("/sys/kernel/debug/fail_page_alloc/min-order", "0");
 
 	tap_plan(OP_NR + 1);
 	/* a namespace with offsets, entered by a grandchild that stays */

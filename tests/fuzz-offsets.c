@@ -1541,33 +1541,25 @@ static void fill_after(struct cres *r)
 	r->boot_s = now_sys(CLOCK_BOOTTIME);
 }
 
-/* fn(arg) in a forked child, its result back through a pipe */
+/* fn(arg, r) in a forked child (rel_run_child()), r zeroed first */
+struct child_call {
+	child_fn fn;
+	void *arg;
+};
+
+static void call_child(void *call, void *res)
+{
+	struct child_call *c = call;
+
+	c->fn(c->arg, res);
+}
+
 static int run_child(child_fn fn, void *arg, struct cres *r)
 {
-	int p[2];
-	pid_t pid;
-	ssize_t n;
+	struct child_call c = { fn, arg };
 
 	memset(r, 0, sizeof(*r));
-	if (pipe(p))
-		return -1;
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		struct cres cr = { 0 };
-
-		close(p[0]);
-		fn(arg, &cr);
-		if (write(p[1], &cr, sizeof(cr)) != sizeof(cr))
-			_exit(1);
-		_exit(0);
-	}
-	close(p[1]);
-	n = pid < 0 ? -1 : read(p[0], r, sizeof(*r));
-	close(p[0]);
-	if (pid > 0)
-		rel_wait(pid);
-	return n == sizeof(*r) ? 0 : -1;
+	return rel_run_child(call_child, &c, r, sizeof(*r));
 }
 
 static void unshare_child(void *arg, struct cres *r)

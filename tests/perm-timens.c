@@ -288,34 +288,30 @@ static const char *result_name(int r)
 	return b;
 }
 
+struct cell {
+	enum actor a;
+	enum action act;
+};
+
+static void cell_child(void *cell, void *res)
+{
+	const struct cell *c = cell;
+	int r = setup_actor(c->a);
+
+	if (!r)
+		r = do_action(c->act);
+	else
+		r = r < 0 ? r : -r;
+	*(int *)res = r;
+}
+
 /* one cell in a fresh process: the result, or a negative setup error */
 static int run_cell(enum actor a, enum action act)
 {
-	int p[2], res = -999;
-	pid_t pid;
+	struct cell c = { a, act };
+	int res;
 
-	if (pipe(p))
-		return -998;
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		int r = setup_actor(a);
-
-		if (!r)
-			r = do_action(act);
-		else
-			r = r < 0 ? r : -r;
-		if (write(p[1], &r, sizeof(r)) != sizeof(r))
-			_exit(1);
-		_exit(0);
-	}
-	close(p[1]);
-	if (pid < 0 || read(p[0], &res, sizeof(res)) != sizeof(res))
-		res = -997;
-	close(p[0]);
-	if (pid > 0)
-		rel_wait(pid);
-	return res;
+	return rel_run_child(cell_child, &c, &res, sizeof(res)) ? -997 : res;
 }
 
 /*
@@ -392,35 +388,31 @@ static bool make_fixture(void)
 
 static const char *const max_path = "/proc/sys/user/max_time_namespaces";
 
+struct unshare_how {
+	bool as_owner_inside;
+	const char *inner_max;
+};
+
+static void unshare_child(void *how, void *res)
+{
+	const struct unshare_how *h = how;
+	int r = 0;
+
+	if (h->as_owner_inside && (become(UID_A) || enter_userns()))
+		r = -1;
+	if (!r && h->inner_max && write_str(max_path, h->inner_max))
+		r = -2;
+	if (!r)
+		r = unshare(CLONE_NEWTIME) ? errno : 0;
+	*(int *)res = r;
+}
+
 static int unshare_in_child(bool as_owner_inside, const char *inner_max)
 {
-	int p[2], res = -999;
-	pid_t pid;
+	struct unshare_how h = { as_owner_inside, inner_max };
+	int res;
 
-	if (pipe(p))
-		return -998;
-	fflush(stdout);
-	pid = fork();
-	if (pid == 0) {
-		int r = 0;
-
-		if (as_owner_inside && (become(UID_A) || enter_userns()))
-			r = -1;
-		if (!r && inner_max && write_str(max_path, inner_max))
-			r = -2;
-		if (!r)
-			r = unshare(CLONE_NEWTIME) ? errno : 0;
-		if (write(p[1], &r, sizeof(r)) != sizeof(r))
-			_exit(1);
-		_exit(0);
-	}
-	close(p[1]);
-	if (pid < 0 || read(p[0], &res, sizeof(res)) != sizeof(res))
-		res = -997;
-	close(p[0]);
-	if (pid > 0)
-		rel_wait(pid);
-	return res;
+	return rel_run_child(unshare_child, &h, &res, sizeof(res)) ? -997 : res;
 }
 
 static void limits(void)

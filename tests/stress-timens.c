@@ -247,27 +247,16 @@ static void check_reading(const struct reading *r, int64_t t0m, int64_t t1m, int
 		     who, r->vm, r->sm, r->vb, r->sb, r->om, r->ob, t0m, t1m);
 }
 
+static void read_inside_child(void *offsets_of, void *r)
+{
+	read_inside(*(pid_t *)offsets_of, r);
+}
+
 /* fork a child into our pending namespace; it reports one reading */
 static bool child_reading(pid_t offsets_of, struct reading *r)
 {
-	int p[2];
-	pid_t pid;
-	bool ok;
+	bool ok = !rel_run_child(read_inside_child, &offsets_of, r, sizeof(*r));
 
-	if (pipe(p))
-		return false;
-	pid = fork();
-	if (pid == 0) {
-		struct reading x;
-
-		read_inside(offsets_of, &x);
-		_exit(write(p[1], &x, sizeof(x)) == sizeof(x) ? 0 : 1);
-	}
-	close(p[1]);
-	ok = pid > 0 && read(p[0], r, sizeof(*r)) == sizeof(*r);
-	close(p[0]);
-	if (pid > 0)
-		rel_wait(pid);
 	count(C_FORK, 1);
 	return ok;
 }
@@ -743,6 +732,15 @@ static void sleep_until(clockid_t clk, int64_t d)
 		;
 }
 
+/* What is left of an armed timer is never more than was asked. */
+static void check_left(const struct itimerspec *cur, int64_t asked, const char *who,
+		       const char *what)
+{
+	if (cur->it_value.tv_sec * REL_NSEC + cur->it_value.tv_nsec > asked)
+		fail(F_AGREE, "%s: %s: %ld.%09ld left of %" PRId64 " ns", who, what,
+		     (long)cur->it_value.tv_sec, cur->it_value.tv_nsec, asked);
+}
+
 static void check_fired(clockid_t clk, int64_t deadline, const char *what)
 {
 	int64_t t = now_vdso(clk);
@@ -799,11 +797,8 @@ static void timer_loop(const char *who)
 				fail(F_ERRNO, "%s: timerfd_settime: %s", who, strerror(errno));
 				break;
 			}
-			/* what is left is never more than asked */
-			if (!timerfd_gettime(tfd[c], &cur) &&
-			    cur.it_value.tv_sec * REL_NSEC + cur.it_value.tv_nsec > d - now)
-				fail(F_AGREE, "%s: timerfd_gettime: %ld.%09ld left of %" PRId64 " ns",
-				     who, (long)cur.it_value.tv_sec, cur.it_value.tv_nsec, d - now);
+			if (!timerfd_gettime(tfd[c], &cur))
+				check_left(&cur, d - now, who, "timerfd_gettime");
 			if (read(tfd[c], &exp, sizeof(exp)) != sizeof(exp))
 				fail(F_ERRNO, "%s: timerfd read: %s", who, strerror(errno));
 			check_fired(clk, d, "timerfd");
@@ -813,10 +808,8 @@ static void timer_loop(const char *who)
 				fail(F_ERRNO, "%s: timer_settime: %s", who, strerror(errno));
 				break;
 			}
-			if (!timer_gettime(pt[c], &cur) &&
-			    cur.it_value.tv_sec * REL_NSEC + cur.it_value.tv_nsec > d - now)
-				fail(F_AGREE, "%s: timer_gettime: %ld.%09ld left of %" PRId64 " ns",
-				     who, (long)cur.it_value.tv_sec, cur.it_value.tv_nsec, d - now);
+			if (!timer_gettime(pt[c], &cur))
+				check_left(&cur, d - now, who, "timer_gettime");
 			if (sigtimedwait(&set, &si, &to) != SIGRTMIN) {
 				fail(F_ERRNO, "%s: POSIX timer did not fire: %s", who, strerror(errno));
 				break;

@@ -411,6 +411,35 @@ static REL_UNUSED int rel_wait(pid_t pid)
 	return -1;
 }
 
+/*
+ * Run @fn(@arg, @res) in a forked child and bring back the @size bytes it
+ * left at @res. Return: 0, or -1 when the child could not be made or did
+ * not report.
+ */
+static REL_UNUSED int rel_run_child(void (*fn)(void *arg, void *res), void *arg,
+				    void *res, size_t size)
+{
+	ssize_t n;
+	int p[2];
+	pid_t pid;
+
+	if (pipe(p))
+		return -1;
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		fn(arg, res);
+		_exit(write(p[1], res, size) == (ssize_t)size ? 0 : 1);
+	}
+	close(p[1]);
+	n = pid < 0 ? -1 : read(p[0], res, size);
+	close(p[0]);
+	if (pid > 0)
+		rel_wait(pid);
+	return n == (ssize_t)size ? 0 : -1;
+}
+
 static REL_UNUSED const char *rel_errname(int err)
 {
 	static char other[32];
