@@ -35,6 +35,7 @@
  * same seed and count repeat the same inputs. Runs as root. TAP output.
  */
 #include "timens-rel.h"
+#include <ctype.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sys/eventfd.h>
@@ -171,6 +172,9 @@ static int ref_line(char *line, long long *sec, long *nsec)
 	else if (!strcmp(clock, "boottime") || !strcmp(clock, "7"))
 		id = 1;
 	else
+		return -1;
+	/* as upstream's sscanf(): no '+' on the seconds, no sign on the nanoseconds */
+	if (*s == '+' || !isdigit((unsigned char)*ns))
 		return -1;
 	err = k_kstrtoll(s, &v);
 	if (err == -ERANGE) {
