@@ -17,7 +17,7 @@ LOCKED := scripts/locked $(B)/.lock
 
 # Settings (see README.md); exported to the scripts.
 JOBS ?= 3
-export JOBS TIMEOUT TEST_TIMEOUT KVM MEM SMP V QEMU_EXTRA CMDLINE_EXTRA
+export JOBS TIMEOUT TEST_TIMEOUT KVM MEM SMP V QEMU_EXTRA CMDLINE_EXTRA ONLY
 export STRIP VERIFY FORCE CMD
 export BASE_INFO = $(shell head -n 1 $(B)/base.stamp 2>/dev/null)
 
@@ -99,11 +99,14 @@ $(B)/tests/%: tests/%.c $(wildcard tests/*.h)
 run: deps kernel
 	@scripts/locked $(B)/run/run.lock scripts/run $(B)/bzImage
 
+# scripts/check ENV NAME KERNEL GROUP...: one runner for every kernel
 check: deps kernel tests selftests
-	@scripts/locked $(B)/run/check.lock scripts/check check $(B)/bzImage guest series scenarios reliability bench migrate
+	@scripts/locked $(B)/run/check.lock scripts/check normal check $(B)/bzImage \
+		guest series scenarios reliability bench migrate
 
 check-base: deps kernel-base tests
-	@scripts/locked $(B)/run/check-base.lock scripts/check check-base $(B)/bzImage-base guest cleanroom
+	@scripts/locked $(B)/run/check-base.lock scripts/check normal check-base $(B)/bzImage-base \
+		guest cleanroom
 
 clean:
 	$(LOCKED) rm -rf $(B)/obj $(B)/obj-base $(B)/bzImage $(B)/bzImage-base \
