@@ -340,23 +340,27 @@ static REL_UNUSED int rel_set_offsets(pid_t pid, int64_t mono, int64_t boot)
 	return rel_write_file(path, buf);
 }
 
-/* /proc/PID/timens_offsets as nanoseconds; 0 or -errno */
+/* /proc/PID/timens_offsets as nanoseconds; 0 or -errno (-EINVAL: malformed) */
 static REL_UNUSED int rel_get_offsets(pid_t pid, int64_t *mono, int64_t *boot)
 {
 	char path[64], buf[256];
 	long long ms, bs;
 	long mn, bn;
 	ssize_t n;
+	int end = -1;
 
 	if (pid)
 		snprintf(path, sizeof(path), "/proc/%d/timens_offsets", pid);
 	else
 		snprintf(path, sizeof(path), "/proc/self/timens_offsets");
+
 	n = rel_read_file(path, buf, sizeof(buf));
 	if (n < 0)
 		return n;
-	if (sscanf(buf, "monotonic %lld %ld boottime %lld %ld", &ms, &mn, &bs, &bn) != 4)
-		return -EPROTO;
+	/* as the selftests' tns_parse_offsets(): both lines, -EINVAL otherwise */
+	if (sscanf(buf, "monotonic %lld %ld boottime %lld %ld%n", &ms, &mn, &bs, &bn, &end) != 4 ||
+	    end < 0)
+		return -EINVAL;
 	*mono = ms * REL_NSEC + mn;
 	*boot = bs * REL_NSEC + bn;
 	return 0;
