@@ -1,7 +1,9 @@
 # tests/criu-lib.sh: what tests/criu.sh (a dump and restore in one boot) and
 # scripts/criu-migrate (across two boots) share; sourced after tests/tap.sh.
-# Both run build/tests/criu-clock, dump it with CRIU and check its samples.
+# Both run build/tests/criu-clock ($prog, set by them), dump it with CRIU
+# and check its samples.
 
+# shellcheck disable=SC2034 # (used by the scripts that source this)
 SLACK=1		# seconds: a sample period and scheduling
 MAXLATE=2	# how late (seconds) a timer may fire after its deadline
 

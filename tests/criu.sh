@@ -31,7 +31,9 @@ set -u
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 prog=$repo/build/tests/criu-clock
+# shellcheck source=tests/tap.sh
 . "$repo/tests/tap.sh"
+# shellcheck source=tests/criu-lib.sh
 . "$repo/tests/criu-lib.sh"
 WAIT=${CRIU_WAIT:-20}		# seconds between the dump and the restore
 TIMER=12			# timers are armed for now + TIMER s before the dump

@@ -20,6 +20,7 @@ NOBODY=65534
 # the errors the negative checks look for, as the tools print them
 export LC_ALL=C
 
+# shellcheck source=tests/tap.sh
 . "$(dirname "$0")/tap.sh"
 tmpdir=
 bgpid=
