@@ -1,7 +1,8 @@
 # Time namespaces for Linux: the patch series, and the tooling that turns it
 # into a booted, tested kernel. See README.md; `make help` lists the targets.
 #
-#   /usr/src/linux-source-6.12.tar.xz --(mkbase: unpack, strip)--> build/base
+#   /usr/src/linux-source-6.12.tar.xz --(mkbase: unpack)--> build/upstream
+#   build/upstream --(mkbase: linked copy, strip, verify)--> build/base
 #   build/base + patches/ --(mktree: git am)--> build/tree (git)
 #   build/tree + configs/ --(kbuild, O=build/obj)--> build/bzImage
 #   build/bzImage + tests --(qemu-run)--> "N passed, N failed"
@@ -17,11 +18,11 @@ LOCKED := scripts/locked $(B)/.lock
 
 # Settings (see README.md); exported to the scripts.
 JOBS ?= 3
-export JOBS TIMEOUT TEST_TIMEOUT KVM MEM SMP V QEMU_EXTRA CMDLINE_EXTRA
+export JOBS TIMEOUT TEST_TIMEOUT KVM MEM SMP V QEMU_EXTRA CMDLINE_EXTRA ONLY
 export STRIP VERIFY FORCE CMD
 export BASE_INFO = $(shell head -n 1 $(B)/base.stamp 2>/dev/null)
 
-.PHONY: help deps base tree export checkpatch bisect kernel kernel-base \
+.PHONY: help deps base tree strip-diff export checkpatch bisect kernel kernel-base \
 	run check check-base tests selftests clean distclean always
 .DELETE_ON_ERROR:
 
@@ -33,6 +34,7 @@ help:
 	@echo 'make deps         install the Debian packages the project needs'
 	@echo 'make base         build/base: Debian linux-source-6.12, stripped'
 	@echo 'make tree         build/tree: git repo, the base commit + patches/ (git am)'
+	@echo 'make strip-diff   build/strip.diff: the strip as a diff (upstream..base)'
 	@echo 'make export       write build/tree'"'"'s commits back to patches/'
 	@echo 'make checkpatch   scripts/checkpatch.pl --strict on every patch'
 	@echo 'make bisect       build the kernel after each patch in turn'
@@ -59,6 +61,13 @@ $(B)/tree.stamp: $(B)/base.stamp patches/series $(PATCHES) scripts/mktree \
 		scripts/tree-lib.sh $(if $(filter 1,$(FORCE)),always)
 	@$(LOCKED) scripts/mktree $(B)
 	@touch $@
+
+# the strip as a diff, for review: build/tree's commit upstream (the
+# tarball) against base (stripped)
+strip-diff: $(B)/tree.stamp
+	@git -C $(B)/tree diff --stat=100 upstream base | tail -n 1
+	@git -C $(B)/tree diff upstream base >$(B)/strip.diff
+	@echo "the strip: $(B)/strip.diff (or: git -C build/tree diff upstream base)"
 
 # (no prerequisite: it must work when patches/ and build/tree both changed)
 export:
@@ -99,11 +108,14 @@ $(B)/tests/%: tests/%.c $(wildcard tests/*.h)
 run: deps kernel
 	@scripts/locked $(B)/run/run.lock scripts/run $(B)/bzImage
 
+# scripts/check ENV NAME KERNEL GROUP...: one runner for every kernel
 check: deps kernel tests selftests
-	@scripts/locked $(B)/run/check.lock scripts/check check $(B)/bzImage guest series scenarios reliability bench migrate
+	@scripts/locked $(B)/run/check.lock scripts/check normal check $(B)/bzImage \
+		guest series scenarios reliability bench migrate
 
 check-base: deps kernel-base tests
-	@scripts/locked $(B)/run/check-base.lock scripts/check check-base $(B)/bzImage-base guest cleanroom
+	@scripts/locked $(B)/run/check-base.lock scripts/check normal check-base $(B)/bzImage-base \
+		guest cleanroom
 
 clean:
 	$(LOCKED) rm -rf $(B)/obj $(B)/obj-base $(B)/bzImage $(B)/bzImage-base \

@@ -37,6 +37,7 @@
  *                stripped base): the root namespace's figures only.
  */
 #define _GNU_SOURCE
+#include "../tests/tap.h"
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -101,25 +102,8 @@ static const struct nsdef nsdefs[NR_NS] = {
 typedef int (*clock_gettime_fn)(clockid_t, struct timespec *);
 
 static clock_gettime_fn vdso_cgt;
-static int tests, failures;
-
-static int check(int ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int check(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	tests++;
-	failures += !ok;
-	printf("%sok %d ", ok ? "" : "not ", tests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	return ok;
-}
+/* TAP: tap_result() a check; the plan comes last, when the checks are known */
+#define check tap_result
 
 /* ------------------------------------------------------------------ */
 /* Finding a function in the vDSO                                      */
@@ -852,7 +836,7 @@ int main(int argc, char **argv)
 		report("life", "root", life_names[i], per_life[i], rounds);
 
 out:
-	printf("1..%d\n", tests);
-	printf("# %d passed, %d failed\n", tests - failures, failures);
-	return failures ? 1 : 0;
+	printf("1..%d\n", tap_n);
+	tap_diag("%d passed, %d failed", tap_n - tap_failed, tap_failed);
+	return tap_exit();
 }

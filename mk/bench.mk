@@ -3,8 +3,8 @@
 # LOCKED (one step at a time in build/) and the rule for $(B)/bzImage (the
 # series' kernel).
 #
-#   $(TARBALL) --(unpack, unmodified)--> build/stock-src   never committed
-#   build/stock-src + configs/ --(kbuild, O=build/obj-stock)--> build/bzImage-stock
+#   build/upstream (scripts/mkbase: the tarball as unpacked, unmodified)
+#   build/upstream + configs/ --(kbuild, O=build/obj-stock)--> build/bzImage-stock
 #   bench/timens-bench.c --(gcc -static -O2)--> build/bench/timens-bench
 #   both kernels + the program --(scripts/bench, -icount)--> table, ratios
 #
@@ -33,32 +33,25 @@ bench-prog: $(B)/bench/timens-bench
 # the other test programs.
 tests: $(B)/bench/timens-bench
 
-# Unpacked into a temporary directory and renamed into place when complete.
-# No -m: the files keep the tarball's mtimes, so unpacking again does not
-# make build/obj-stock rebuild anything.
-$(B)/stock-src.stamp: $(TARBALL)
-	@echo "unpacking Debian linux-source-6.12 (unmodified) into $(B)/stock-src"
-	@$(LOCKED) sh -c 'rm -rf "$$1/stock-src" "$$1/stock-src.tmp" && mkdir -p "$$1/stock-src.tmp" && \
-		tar -xJf "$$2" -C "$$1/stock-src.tmp" --strip-components=1 && \
-		mv "$$1/stock-src.tmp" "$$1/stock-src"' unpack $(B) $(TARBALL)
-	@echo "Debian linux-source-6.12 $$(dpkg-query -W -f='$${Version}' linux-source-6.12), unmodified" >$@
-
-# (BASE_INFO: kbuild's log names the source it built)
-$(B)/obj-stock/.config.stamp: $(B)/stock-src.stamp $(FRAGMENTS) scripts/kbuild
-	@BASE_INFO="$$(cat $(B)/stock-src.stamp)" $(LOCKED) scripts/kbuild config $(B)/stock-src $(B)/obj-stock $(B)/logs/kernel-stock.log $(FRAGMENTS)
+# The source: build/upstream, which scripts/mkbase unpacks with the base
+# (base.stamp: it is there) and unpacks again only for a new package
+# (upstream.stamp: its version). BASE_INFO: kbuild's log names it.
+STOCK_INFO = Debian linux-source-6.12 $$(cat $(B)/upstream.stamp), unmodified
+$(B)/obj-stock/.config.stamp: $(B)/base.stamp $(FRAGMENTS) scripts/kbuild
+	@BASE_INFO="$(STOCK_INFO)" $(LOCKED) scripts/kbuild config $(B)/upstream $(B)/obj-stock $(B)/logs/kernel-stock.log $(FRAGMENTS)
 	@touch $@
 # (touch: kbuild keeps an unchanged image's mtime; the source never
 # changes, so once built the anchor is up to date until reconfigured)
 $(B)/bzImage-stock: $(B)/obj-stock/.config.stamp
-	@BASE_INFO="$$(cat $(B)/stock-src.stamp)" $(LOCKED) scripts/kbuild build $(B)/stock-src $(B)/obj-stock $(B)/logs/kernel-stock.log $@
+	@BASE_INFO="$(STOCK_INFO)" $(LOCKED) scripts/kbuild build $(B)/upstream $(B)/obj-stock $(B)/logs/kernel-stock.log $@
 	@touch $@
 
-$(B)/bench/timens-bench: bench/timens-bench.c
+$(B)/bench/timens-bench: bench/timens-bench.c tests/tap.h
 	@mkdir -p $(@D)
 	gcc -static -O2 -Wall -Wextra -o $@ $<
 
 # make clean removes the anchor's objects and the program too (distclean
-# removes build/ whole); the unpacked source stays, it never changes.
+# removes build/ whole); the unpacked source (build/upstream) stays.
 # (The results, build/run/bench-*, go with build/run.)
 .PHONY: clean-bench
 clean: clean-bench

@@ -4,8 +4,12 @@
 tree=$build/tree
 meta=$tree/.git/timens
 
+# build/tree's commits have a fixed committer, whoever builds (and whether
+# or not git knows who they are): git am keeps each patch's author, and the
+# base commit is the build's own.
 tgit() {
-	git -C "$tree" "$@"
+	GIT_COMMITTER_NAME="timens build" GIT_COMMITTER_EMAIL=build@timens.invalid \
+		git -C "$tree" "$@"
 }
 
 # The patch names of patches/series, in order (comments and blank lines

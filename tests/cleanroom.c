@@ -6,7 +6,7 @@
  *
  * Needs no kernel headers: the ABI numbers are spelt out below.
  */
-#define _GNU_SOURCE
+#include "tap.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -28,19 +28,16 @@ struct clone3_args {		/* struct clone_args, CLONE_ARGS_SIZE_VER0 */
 	uint64_t exit_signal, stack, stack_size, tls;
 };
 
-static int planned, done, failed;
-
 static void result(int pass, const char *name, const char *fmt, int err)
 {
-	done++;
+	char why[160];
+
 	if (pass) {
-		printf("ok %d %s\n", done, name);
+		tap_result(true, "%s", name);
 		return;
 	}
-	failed++;
-	printf("not ok %d %s # ", done, name);
-	printf(fmt, err > 0 ? strerror(err) : "succeeded");
-	printf("\n");
+	snprintf(why, sizeof(why), fmt, err > 0 ? strerror(err) : "succeeded");
+	tap_result(false, "%s # %s", name, why);
 }
 
 /* ret/err are a system call's outcome; the test wants -1 with EINVAL. */
@@ -105,8 +102,7 @@ static void test_unshare_tool(void)
 	pid_t pid;
 
 	if (access("/usr/bin/unshare", X_OK)) {
-		done++;
-		printf("ok %d %s # SKIP no /usr/bin/unshare\n", done, name);
+		tap_skip(name, "no /usr/bin/unshare");
 		return;
 	}
 	fflush(stdout);
@@ -128,8 +124,7 @@ static void test_unshare_tool(void)
 
 int main(void)
 {
-	planned = 9;
-	printf("TAP version 13\n1..%d\n", planned);
+	tap_plan(9);
 	test_unshare();
 	test_clone3();
 	test_setns("setns(ns fd, CLONE_NEWTIME)", open("/proc/self/ns/uts", O_RDONLY));
@@ -139,6 +134,6 @@ int main(void)
 	test_absent("/proc/self/timens_offsets");
 	test_absent("/proc/sys/user/max_time_namespaces");
 	test_unshare_tool();
-	printf("# Totals: pass:%d fail:%d\n", done - failed, failed);
-	return failed || done != planned;
+	tap_diag("Totals: pass:%d fail:%d", tap_n - tap_failed, tap_failed);
+	return tap_exit() || tap_n != 9;
 }

@@ -14,7 +14,7 @@
  * are what they were), and at the end no ucount leaked (exactly
  * max_time_namespaces namespaces fit). Leaks, use-after-free and lock
  * errors in the error paths show up in kmemleak's scan and on the console
- * (scripts/check-debug). Without fault injection in the kernel: SKIP.
+ * (make check-debug). Without fault injection in the kernel: SKIP.
  * Runs as root. TAP output.
  */
 #include "timens-rel.h"

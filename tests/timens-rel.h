@@ -5,7 +5,8 @@
  *
  * Static programs, no library beyond libc: raw system calls for what glibc
  * 2.36 does not wrap (clone3, pidfd_open), a vDSO symbol lookup so that a
- * "vDSO read" is one for certain, TAP output, a deterministic PRNG.
+ * "vDSO read" is one for certain, a deterministic PRNG; TAP output from
+ * tap.h.
  */
 #ifndef TIMENS_REL_H
 #define TIMENS_REL_H
@@ -13,6 +14,7 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include "tap.h"
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -62,43 +64,6 @@
 #define REL_CLOCK_SEC_MAX	(REL_KTIME_SEC_MAX / 2)
 #define REL_PAGE		4096
 #define REL_UNUSED		__attribute__((unused))
-
-/* ---- TAP ---- */
-
-static int tap_n __attribute__((unused)), tap_failed __attribute__((unused));
-
-static REL_UNUSED void tap_plan(int n)
-{
-	printf("TAP version 13\n1..%d\n", n);
-	fflush(stdout);
-}
-
-static REL_UNUSED void __attribute__((format(printf, 2, 3)))
-tap_result(bool pass, const char *fmt, ...)
-{
-	va_list ap;
-
-	tap_n++;
-	tap_failed += !pass;
-	printf("%sok %d ", pass ? "" : "not ", tap_n);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
-
-static REL_UNUSED void __attribute__((format(printf, 1, 2))) tap_diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-}
 
 /* ---- PRNG: splitmix64, deterministic from a printed seed ---- */
 
@@ -375,23 +340,27 @@ static REL_UNUSED int rel_set_offsets(pid_t pid, int64_t mono, int64_t boot)
 	return rel_write_file(path, buf);
 }
 
-/* /proc/PID/timens_offsets as nanoseconds; 0 or -errno */
+/* /proc/PID/timens_offsets as nanoseconds; 0 or -errno (-EINVAL: malformed) */
 static REL_UNUSED int rel_get_offsets(pid_t pid, int64_t *mono, int64_t *boot)
 {
 	char path[64], buf[256];
 	long long ms, bs;
 	long mn, bn;
 	ssize_t n;
+	int end = -1;
 
 	if (pid)
 		snprintf(path, sizeof(path), "/proc/%d/timens_offsets", pid);
 	else
 		snprintf(path, sizeof(path), "/proc/self/timens_offsets");
+
 	n = rel_read_file(path, buf, sizeof(buf));
 	if (n < 0)
 		return n;
-	if (sscanf(buf, "monotonic %lld %ld boottime %lld %ld", &ms, &mn, &bs, &bn) != 4)
-		return -EPROTO;
+	/* as the selftests' tns_parse_offsets(): both lines, -EINVAL otherwise */
+	if (sscanf(buf, "monotonic %lld %ld boottime %lld %ld%n", &ms, &mn, &bs, &bn, &end) != 4 ||
+	    end < 0)
+		return -EINVAL;
 	*mono = ms * REL_NSEC + mn;
 	*boot = bs * REL_NSEC + bn;
 	return 0;

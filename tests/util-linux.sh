@@ -6,8 +6,10 @@
 # unprivileged through --user --map-root-user, persistent namespaces bound
 # to a file, and nsenter(1) --time by file and by pid.
 #
-# Runs as root. Prints TAP: the plan, then "ok N - ..." / "not ok N - ...".
-# Exits 0 when nothing failed, 1 otherwise.
+# Runs as root. Prints TAP (tests/tap.sh). Exits 0 when nothing failed, 1
+# otherwise. No time is measured: a clock read in a namespace, less its
+# offset, must lie between the host's readings just before and after it;
+# a refusal must come with the errno the kernel gives for it.
 #
 # Works with util-linux 2.38 (Debian 12).
 
@@ -15,37 +17,17 @@ PLAN=19
 MONO=3600
 BOOT=86400
 NOBODY=65534
+# the errors the negative checks look for, as the tools print them
+export LC_ALL=C
 
-n=0
-failed=0
+# shellcheck source=tests/tap.sh
+. "$(dirname "$0")/tap.sh"
 tmpdir=
 bgpid=
 
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-
-not_ok() {
-	n=$((n + 1))
-	failed=$((failed + 1))
-	echo "not ok $n - $1"
-}
-
-skip() {
-	n=$((n + 1))
-	echo "ok $n - $1 # SKIP $2"
-}
-
 # check DESCRIPTION COMMAND...: ok when COMMAND succeeds
 check() {
-	desc=$1
-	shift
-	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-
-diag() {
-	echo "$*" | sed 's/^/# /'
+	tap_check "$@"
 }
 
 cleanup() {
@@ -59,15 +41,15 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-echo "1..$PLAN"
+tap_plan $PLAN
 
 if [ "$(id -u)" != 0 ]; then
-	while [ "$n" -lt "$PLAN" ]; do skip "util-linux time namespaces" "not root"; done
+	tap_skip_rest "util-linux time namespaces" "not root"
 	exit 0
 fi
-for tool in unshare nsenter setpriv awk; do
+for tool in unshare nsenter setpriv awk dd; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
-		while [ "$n" -lt "$PLAN" ]; do skip "util-linux time namespaces" "no $tool"; done
+		tap_skip_rest "util-linux time namespaces" "no $tool"
 		exit 0
 	fi
 done
@@ -77,10 +59,27 @@ uptime_of() {
 	"$@" cat /proc/uptime | awk '{ print $1 }'
 }
 
-# a - b >= lo && a - b < hi (decimal numbers)
-diff_in() {
-	awk -v a="$1" -v b="$2" -v lo="$3" -v hi="$4" \
-		'BEGIN { d = a - b; exit !(d >= lo && d < hi) }'
+# shifted BEFORE INSIDE AFTER OFFSET: a reading inside a namespace, less
+# the namespace's offset, lies between the host's readings of the same
+# clock just before and just after it (decimal seconds; no time is measured)
+shifted() {
+	awk -v b="$1" -v x="$2" -v a="$3" -v off="$4" \
+		'BEGIN { d = x - off; exit !(d >= b && d <= a) }'
+}
+
+# fails COMMAND...: COMMAND fails, and its error message, shown as "# "
+# lines, names the error ($want: "Operation not permitted" for EPERM,
+# "Permission denied" for EACCES)
+fails() {
+	if out=$("$@" 2>&1); then
+		tap_diag "it succeeded: $out"
+		return 1
+	fi
+	tap_diag "$out"
+	case $out in
+	*"$want"*) return 0 ;;
+	*) tap_diag "(the error is not \"$want\")"; return 1 ;;
+	esac
 }
 
 # timens_offsets as "monotonic S N;boottime S N;" (whitespace squeezed)
@@ -105,42 +104,42 @@ host_time_ns=$(readlink /proc/self/ns/time)
 # --- root: unshare --time --monotonic --boottime ------------------------
 
 got=$(offsets_of unshare --time --monotonic $MONO --boottime $BOOT)
-if [ "$got" = "$want_offsets" ]; then
-	ok "unshare --time --monotonic $MONO --boottime $BOOT: offsets are set"
-else
-	not_ok "unshare --time --monotonic $MONO --boottime $BOOT: offsets are set"
-	diag "got: $got"
-fi
+check "unshare --time --monotonic $MONO --boottime $BOOT: offsets are set" \
+	[ "$got" = "$want_offsets" ] || tap_diag "got: $got"
 
 inner=$(unshare --time --boottime $BOOT readlink /proc/self/ns/time)
 case "$inner" in
 time:\[*\]) check "unshare --time: the command runs in a new time namespace" \
 	[ "$inner" != "$host_time_ns" ] ;;
-*) not_ok "unshare --time: the command runs in a new time namespace"; diag "got: $inner" ;;
+*) tap_ok 1 "unshare --time: the command runs in a new time namespace"; tap_diag "got: $inner" ;;
 esac
 
 before=$(uptime_of)
 inside=$(uptime_of unshare --time --boottime $BOOT)
 after=$(uptime_of)
-check "unshare --time --boottime $BOOT: /proc/uptime is ahead by $BOOT s" \
-	diff_in "$inside" "$before" $((BOOT - 1)) $((BOOT + 5))
+check "unshare --time --boottime $BOOT: /proc/uptime is ahead by $BOOT s (between the host's before and after, plus $BOOT)" \
+	shifted "$before" "$inside" "$after" $BOOT
 check "unshare --time --boottime: /proc/uptime inside is at least $BOOT" \
 	awk -v u="$inside" "BEGIN { exit !(u >= $BOOT) }"
-check "unshare --time --boottime: host /proc/uptime is unchanged (behind the namespace)" \
-	diff_in "$inside" "$after" $((BOOT - 5)) $((BOOT + 1))
+after2=$(uptime_of)
+check "unshare --time --boottime: host /proc/uptime is unchanged (it goes on from before, behind the namespace)" \
+	awk -v b="$before" -v a="$after" -v a2="$after2" -v x="$inside" \
+		'BEGIN { exit !(b <= a && a <= a2 && a2 < x) }'
 
+before=$(uptime_of)
 inside=$(uptime_of unshare --time --monotonic $MONO)
 after=$(uptime_of)
 check "unshare --time --monotonic only: /proc/uptime not shifted" \
-	diff_in "$inside" "$after" -5 1
+	shifted "$before" "$inside" "$after" 0
 
 if have_perl_clock; then
 	before=$(monotonic_of)
 	inside=$(monotonic_of unshare --time --monotonic $MONO --boottime $BOOT)
+	after=$(monotonic_of)
 	check "unshare --time --monotonic $MONO: CLOCK_MONOTONIC is ahead by $MONO s" \
-		diff_in "$inside" "$before" $MONO $((MONO + 5))
+		shifted "$before" "$inside" "$after" $MONO
 else
-	skip "unshare --time --monotonic $MONO: CLOCK_MONOTONIC is ahead" "no perl Time::HiRes"
+	tap_skip "unshare --time --monotonic $MONO: CLOCK_MONOTONIC is ahead" "no perl Time::HiRes"
 fi
 
 # --- unprivileged: a user namespace owner sets its own offsets -----------
@@ -151,86 +150,76 @@ as_nobody() {
 
 got=$(offsets_of as_nobody unshare --user --map-root-user --time \
 	--monotonic $MONO --boottime $BOOT 2>&1)
-if [ "$got" = "$want_offsets" ]; then
-	ok "unprivileged unshare --user --map-root-user --time: offsets are set"
-else
-	not_ok "unprivileged unshare --user --map-root-user --time: offsets are set"
-	diag "got: $got"
-fi
+check "unprivileged unshare --user --map-root-user --time: offsets are set" \
+	[ "$got" = "$want_offsets" ] || tap_diag "got: $got"
 
 before=$(uptime_of)
 inside=$(uptime_of as_nobody unshare --user --map-root-user --time --boottime $BOOT)
+after=$(uptime_of)
 check "unprivileged unshare --time --boottime $BOOT: /proc/uptime is ahead by $BOOT s" \
-	diff_in "$inside" "$before" $((BOOT - 1)) $((BOOT + 5))
+	shifted "$before" "$inside" "$after" $BOOT
 
-if as_nobody unshare --time true 2>/dev/null; then
-	not_ok "unprivileged unshare --time without --user is refused"
-else
-	ok "unprivileged unshare --time without --user is refused"
-fi
+want="Operation not permitted"
+check "unprivileged unshare --time without --user is refused with EPERM" \
+	fails as_nobody unshare --time true
 
 # --- persistent namespace: unshare --time=FILE, nsenter --time=FILE ------
 
 tmpdir=$(mktemp -d "${TMPDIR:-/tmp}/tns-util-linux.XXXXXX") || tmpdir=
 if [ -z "$tmpdir" ]; then
-	while [ "$n" -lt $((PLAN - 2)) ]; do skip "persistent time namespace" "no temporary directory"; done
+	while [ "$tap_n" -lt $((PLAN - 2)) ]; do tap_skip "persistent time namespace" "no temporary directory"; done
 else
 	# the bind mount lives on a tmpfs of our own when we can have one
 	mount -t tmpfs tns-util-linux "$tmpdir" 2>/dev/null
 	touch "$tmpdir/ns"
-	if unshare --time="$tmpdir/ns" --monotonic $MONO --boottime $BOOT true; then
-		ok "unshare --time=FILE --monotonic --boottime: namespace made persistent"
-	else
-		not_ok "unshare --time=FILE --monotonic --boottime: namespace made persistent"
-	fi
+	check "unshare --time=FILE --monotonic --boottime: namespace made persistent" \
+		unshare --time="$tmpdir/ns" --monotonic $MONO --boottime $BOOT true
 	bound=$(findmnt -n -o SOURCE --target "$tmpdir/ns" 2>/dev/null)
 	case "$bound" in
-	*time:\[*) ok "FILE is a bind mount of the time namespace" ;;
-	*) not_ok "FILE is a bind mount of the time namespace"; diag "findmnt: $bound" ;;
+	*time:\[*) tap_ok 0 "FILE is a bind mount of the time namespace" ;;
+	*) tap_ok 1 "FILE is a bind mount of the time namespace"; tap_diag "findmnt: $bound" ;;
 	esac
 
 	got=$(offsets_of nsenter --time="$tmpdir/ns")
-	if [ "$got" = "$want_offsets" ]; then
-		ok "nsenter --time=FILE: the namespace keeps its offsets"
-	else
-		not_ok "nsenter --time=FILE: the namespace keeps its offsets"
-		diag "got: $got"
-	fi
+	check "nsenter --time=FILE: the namespace keeps its offsets" \
+		[ "$got" = "$want_offsets" ] || tap_diag "got: $got"
 
 	before=$(uptime_of)
 	inside=$(uptime_of nsenter --time="$tmpdir/ns")
+	after=$(uptime_of)
 	check "nsenter --time=FILE: /proc/uptime is ahead by $BOOT s" \
-		diff_in "$inside" "$before" $((BOOT - 1)) $((BOOT + 5))
+		shifted "$before" "$inside" "$after" $BOOT
 
 	if have_perl_clock; then
 		before=$(monotonic_of)
 		inside=$(monotonic_of nsenter --time="$tmpdir/ns")
+		after=$(monotonic_of)
 		check "nsenter --time=FILE: CLOCK_MONOTONIC is ahead by $MONO s" \
-			diff_in "$inside" "$before" $MONO $((MONO + 5))
+			shifted "$before" "$inside" "$after" $MONO
 	else
-		skip "nsenter --time=FILE: CLOCK_MONOTONIC is ahead" "no perl Time::HiRes"
+		tap_skip "nsenter --time=FILE: CLOCK_MONOTONIC is ahead" "no perl Time::HiRes"
 	fi
 
-	# the namespace is entered now: its offsets are fixed
-	if nsenter --time="$tmpdir/ns" sh -c \
-		"echo 'monotonic 1 0' > /proc/self/timens_offsets" 2>/dev/null; then
-		not_ok "offsets of an entered namespace cannot be changed"
-	else
-		ok "offsets of an entered namespace cannot be changed"
-	fi
+	# the namespace is entered now: its offsets are fixed (dd, in it,
+	# writes its own timens_offsets, which acts on that namespace)
+	want="Permission denied"
+	check "offsets of an entered namespace cannot be changed: EACCES" \
+		fails nsenter --time="$tmpdir/ns" sh -c \
+			"echo 'monotonic 1 0' | dd of=/proc/self/timens_offsets status=none"
 
 	check "umount FILE releases the namespace binding" umount "$tmpdir/ns"
 fi
 
 # --- nsenter --target PID --time -----------------------------------------
 
-unshare --time --boottime $BOOT sleep 30 &
+unshare --time --boottime $BOOT sleep 3600 &
 bgpid=$!
 # wait until the background process runs sleep in its namespace: before
 # that it is the forked shell, then unshare, in the parent's namespace
+# (a bound on the wait, not on the test: 60 s)
 sleep_bin=$(readlink -f "$(command -v sleep)")
 i=0
-while [ "$i" -lt 100 ] && [ "$(readlink /proc/$bgpid/exe 2>/dev/null)" != "$sleep_bin" ]; do
+while [ "$i" -lt 1200 ] && [ "$(readlink /proc/$bgpid/exe 2>/dev/null)" != "$sleep_bin" ]; do
 	sleep 0.05
 	i=$((i + 1))
 done
@@ -238,18 +227,15 @@ target_ns=$(readlink /proc/$bgpid/ns/time 2>/dev/null)
 case "$target_ns" in
 time:\[*\]) check "unshare --time CMD &: CMD runs in a new time namespace" \
 	[ "$target_ns" != "$host_time_ns" ] ;;
-*) not_ok "unshare --time CMD &: CMD runs in a new time namespace"; diag "got: $target_ns" ;;
+*) tap_ok 1 "unshare --time CMD &: CMD runs in a new time namespace"; tap_diag "got: $target_ns" ;;
 esac
 before=$(uptime_of)
 inside=$(uptime_of nsenter --target "$bgpid" --time)
+after=$(uptime_of)
 check "nsenter --target PID --time: /proc/uptime is ahead by $BOOT s" \
-	diff_in "$inside" "$before" $((BOOT - 1)) $((BOOT + 5))
+	shifted "$before" "$inside" "$after" $BOOT
 kill "$bgpid" 2>/dev/null
 wait "$bgpid" 2>/dev/null
 bgpid=
 
-if [ "$n" -ne "$PLAN" ]; then
-	not_ok "the script ran as many checks as planned ($n of $PLAN)"
-fi
-echo "# $((n - failed)) passed, $failed failed"
-[ "$failed" -eq 0 ]
+tap_done
