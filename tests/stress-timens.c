@@ -176,7 +176,7 @@ static void random_offsets_at(int64_t hm, int64_t hb, int64_t *mono, int64_t *bo
 /* the same for a caller in the initial namespace */
 static void random_offsets(int64_t *mono, int64_t *boot)
 {
-	random_offsets_at(now_sys(CLOCK_MONOTONIC), now_sys(CLOCK_BOOTTIME), mono, boot);
+	random_offsets_at(rel_mono_low(), now_sys(CLOCK_BOOTTIME), mono, boot);
 }
 
 static int proc_offsets(pid_t pid, int64_t *mono, int64_t *boot)
@@ -393,7 +393,7 @@ static void hopper(void)
 	struct mono mono = { { 0 } };
 
 	/* host clocks: we are in the initial namespace until the first setns */
-	int64_t hm = now_sys(CLOCK_MONOTONIC), hb = now_sys(CLOCK_BOOTTIME);
+	int64_t hm = rel_mono_low(), hb = now_sys(CLOCK_BOOTTIME);
 
 	fds[0] = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
 	om[0] = ob[0] = 0;
@@ -902,7 +902,7 @@ static void timers(bool near_zero, bool in_ns)
 	pid_t pid;
 
 	if (in_ns) {
-		int64_t hm = now_sys(CLOCK_MONOTONIC), hb = now_sys(CLOCK_BOOTTIME);
+		int64_t hm = rel_mono_low(), hb = now_sys(CLOCK_BOOTTIME);
 		int w;
 
 		if (unshare(CLONE_NEWTIME)) {

@@ -247,6 +247,22 @@ static REL_UNUSED inline int64_t now_sys(clockid_t clk)
 	return ts_ns(&ts);
 }
 
+/*
+ * The lowest of CLOCK_MONOTONIC, _RAW and _COARSE: the monotonic offset is
+ * range checked on all three, and NTP's corrections (or a test's adjtimex
+ * ADJ_TICK) can leave _RAW behind by more than a second.
+ */
+static REL_UNUSED inline int64_t rel_mono_low(void)
+{
+	int64_t t, low = now_sys(CLOCK_MONOTONIC);
+
+	t = now_sys(CLOCK_MONOTONIC_RAW);
+	if (t < low)
+		low = t;
+	t = now_sys(CLOCK_MONOTONIC_COARSE);
+	return t < low ? t : low;
+}
+
 static REL_UNUSED void rel_msleep(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
