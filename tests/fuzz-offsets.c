@@ -5,15 +5,18 @@
  * 1. /proc/PID/timens_offsets: at least 100,000 generated writes (random
  *    bytes, truncated and overlong lines, huge and negative numbers, blank
  *    and sign variants, duplicate clocks, every clock id 0..15 and the clock
- *    names, embedded NULs, writes at non-zero positions through pwrite and
- *    lseek and after a read, writev with several pieces, buffers running into
- *    an unmapped page, PAGE_SIZE - 1 and PAGE_SIZE bytes; pwrite gets
- *    ESPIPE at any position: seq_open() clears FMODE_PWRITE), against a
- *    reference parser of SPEC.md section 2 and of the rules the kernel
+ *    names (realtime by name only: its id 0 stays invalid), values around
+ *    each clock's range limits, embedded NULs, writes at non-zero positions
+ *    through pwrite and lseek and after a read, writev with several pieces,
+ *    buffers running into an unmapped page, PAGE_SIZE - 1 and PAGE_SIZE
+ *    bytes; pwrite gets ESPIPE at any position: seq_open() clears
+ *    FMODE_PWRITE), against a reference parser of SPEC.md section 2, with
+ *    the wall clock's line (realtime) added, and of the rules the kernel
  *    implements (kernel/time/timens.c: timens_offsets_write(),
  *    timens_parse_line(); fs/proc/base.c: timens_offsets_store()). After
  *    each write: the errno (or the byte count) is the reference's, and the
- *    offsets read back are the reference's (unchanged after a failure).
+ *    offsets read back are the reference's (unchanged after a failure; the
+ *    realtime line shown only while that offset is not zero).
  *    The target namespace changes every round: the caller's own pending
  *    namespace, one whose opener lacked CAP_SYS_TIME (EPERM), one a task
  *    entered (EACCES), another process's (CRIU's way), a zombie's (ESRCH
@@ -50,12 +53,16 @@ static bool verbose;
 
 /* ======================= the reference ======================= */
 
+/* the offsets of a namespace: monotonic, boottime, realtime */
+#define NCLK	3
+#define CLK_RT	2	/* realtime: written by name only, shown when not zero */
+
 struct offs {
-	long long sec[2];
-	long nsec[2];
+	long long sec[NCLK];
+	long nsec[NCLK];
 };
 
-static const char *const clk_name[2] = { "monotonic", "boottime" };
+static const char *const clk_name[NCLK] = { "monotonic", "boottime", "realtime" };
 
 /* the kernel's isspace(): lib/ctype.c, \t \n \v \f \r, space and 0xa0 */
 static bool k_isspace(unsigned char c)
@@ -171,6 +178,8 @@ static int ref_line(char *line, long long *sec, long *nsec)
 		id = 0;
 	else if (!strcmp(clock, "boottime") || !strcmp(clock, "7"))
 		id = 1;
+	else if (!strcmp(clock, "realtime"))	/* no id: "0" is invalid */
+		id = CLK_RT;
 	else
 		return -1;
 	/* as upstream's sscanf(): no '+' on the seconds, no sign on the nanoseconds */
@@ -252,11 +261,11 @@ static const char *const target_name[T_NR] = {
 
 /*
  * The errno of one ->write() (0: success, *res the new offsets) for a
- * clock reading now[] (monotonic, boottime).
+ * clock reading now[] (monotonic, boottime, realtime).
  */
 static int ref_write(enum target tgt, const char *buf, size_t count,
 		     long long pos, bool fault, const struct offs *cur,
-		     const struct timespec now[2], struct offs *res)
+		     const struct timespec now[NCLK], struct offs *res)
 {
 	struct offs want;
 	unsigned int set;
@@ -276,12 +285,12 @@ static int ref_write(enum target tgt, const char *buf, size_t count,
 		return EPERM;
 	if (tgt == T_ENTERED)
 		return EACCES;
-	for (id = 0; id < 2; id++)
+	for (id = 0; id < NCLK; id++)
 		if ((set & (1u << id)) &&
 		    !ref_range_ok(want.sec[id], want.nsec[id], &now[id]))
 			return ERANGE;
 	*res = *cur;
-	for (id = 0; id < 2; id++) {
+	for (id = 0; id < NCLK; id++) {
 		if (set & (1u << id)) {
 			res->sec[id] = want.sec[id];
 			res->nsec[id] = want.nsec[id];
@@ -290,31 +299,41 @@ static int ref_write(enum target tgt, const char *buf, size_t count,
 	return 0;
 }
 
+/* what the file shows: monotonic and boottime, realtime unless it is zero */
 static int format_offs(char *buf, size_t size, const struct offs *o)
 {
 	int n = 0, id;
 
-	for (id = 0; id < 2; id++)
+	for (id = 0; id < NCLK; id++) {
+		if (id == CLK_RT && !o->sec[id] && !o->nsec[id])
+			continue;
 		n += snprintf(buf + n, size - n, "%-10s %10lld %9ld\n",
 			      clk_name[id], o->sec[id], o->nsec[id]);
+	}
 	return n;
 }
 
 /* ======================= the generator ======================= */
 
-static struct timespec gen_now[2];	/* host clocks, for boundary values */
+static struct timespec gen_now[NCLK];	/* host clocks, for boundary values */
 static bool gen_safe;			/* no values near the range limits */
 
 static const char *const clock_tokens[] = {
-	"monotonic", "boottime", "1", "7",
+	"monotonic", "boottime", "1", "7", "realtime",
+};
+/* each clock's own tokens, for the values near its range limits */
+static const char *const own_clock_tokens[NCLK][2] = {
+	{ "monotonic", "1" }, { "boottime", "7" }, { "realtime", "realtime" },
 };
 static const char *const odd_clock_tokens[] = {
-	"realtime", "monotonic_raw", "monotonic_coarse", "realtime_coarse",
+	"monotonic_raw", "monotonic_coarse", "realtime_coarse",
 	"boottime_alarm", "realtime_alarm", "tai", "process_cputime_id",
 	"thread_cputime_id", "Monotonic", "MONOTONIC", "BOOTTIME", "monotoni",
 	"monotonicc", "boot", "boottime1", "01", "07", "+1", "-1", "1.0",
 	"0x1", "0x7", "1a", "monotonic\xa0", "\xc2\xa0monotonic", "mono", "CLOCK_MONOTONIC",
 	"-7", "+7", "007", "1e0", "\x85", "\x1c", "#",
+	"Realtime", "REALTIME", "realtim", "realtimee", "real", "realtime1",
+	"CLOCK_REALTIME", "wall", "00", "-0", "+0", "0x0", "11", "realtime_raw",
 };
 static const char *const bad_numbers[] = {
 	"", "-", "+", "--5", "+-5", "-+5", "5-", "1e3", "0x10", "0X10", "1.5",
@@ -353,7 +372,7 @@ static size_t put_sep(char *buf, size_t cap, size_t n, bool may_be_empty)
 
 static long long gen_sec_value(int clock)
 {
-	long long now = gen_now[clock & 1].tv_sec, d = (long long)rnd(7) - 3;
+	long long now = gen_now[clock].tv_sec, d = (long long)rnd(7) - 3;
 
 	int r = rnd(24);
 
@@ -442,9 +461,11 @@ static size_t gen_clock(char *buf, size_t cap, size_t n, int *clock)
 	char num[8];
 	int r = rnd(100);
 
-	*clock = rnd(2);
+	*clock = rnd(NCLK);
+	if (r < 40)		/* the clock its boundary values are for */
+		return put(buf, cap, n, own_clock_tokens[*clock][rnd(2)]);
 	if (r < 80)
-		return put(buf, cap, n, clock_tokens[rnd(4)]);
+		return put(buf, cap, n, clock_tokens[rnd(sizeof(clock_tokens) / sizeof(*clock_tokens))]);
 	if (r < 90) {
 		snprintf(num, sizeof(num), "%d", (int)rnd(16));
 		return put(buf, cap, n, num);
@@ -495,7 +516,7 @@ static size_t gen_structured(char *buf, size_t cap)
 
 static size_t gen_random(char *buf, size_t cap)
 {
-	static const char alpha[] = "0123456789 \t\n-+monotcibreMB17\xa0\r";
+	static const char alpha[] = "0123456789 \t\n-+monotcibrealMB17\xa0\r";
 	size_t n = chance(80) ? rnd(100) : rnd(cap + 1), i;
 	bool raw = chance(30);
 
@@ -514,7 +535,7 @@ static size_t gen_sized(char *buf, size_t cap, size_t len)
 		len = cap;
 	snprintf(tail, sizeof(tail), "%lld %ld", (long long)rnd(100000), (long)rnd(REL_NSEC));
 	t = strlen(tail);
-	n = put(buf, cap, n, chance(50) ? "monotonic " : "7 ");
+	n = put(buf, cap, n, chance(50) ? "monotonic " : chance(50) ? "7 " : "realtime ");
 	if (chance(50)) {		/* leading zeros fill it */
 		while (n + t < len)
 			buf[n++] = '0';
@@ -600,7 +621,12 @@ static size_t gen_input(char *buf, size_t cap)
 			"monotonic 0 0\nboottime 0 0\n", "monotonic -0 0\n",
 			"monotonic 1 0 0\n", "monotonic\t1\t0\r\n", "boottime 1 999999999\n",
 			"boottime 1 1000000000\n", "monotonic 1 0\0boottime x\n",
-			"\0monotonic 1 0\n",
+			"\0monotonic 1 0\n", "realtime 0 0\n", "realtime 1 0\n",
+			"realtime -1 999999999\n", "realtime 1 0\nrealtime 0 0\n",
+			"monotonic 1 0\nboottime 2 0\nrealtime 3 0\n", "0 1 0\n",
+			"11 1 0\n", "tai 1 0\n", "realtime_coarse 1 0\n",
+			"realtime 1 0\nrealtime_coarse 1 0\n", "realtime +1 0\n",
+			"realtime 1 -0\n", "realtime 1\n", "realtime 1 0 0\n",
 		};
 		const char *f = fixed[rnd(sizeof(fixed) / sizeof(*fixed))];
 
@@ -614,7 +640,7 @@ static size_t gen_input(char *buf, size_t cap)
 			n = 15;
 		}
 	} else {
-		/* many lines, every clock id and the two clocks repeated */
+		/* many lines, every clock id and the three clocks repeated */
 		int lines = 2 + rnd(40), i;
 		char line[96];
 
@@ -623,7 +649,8 @@ static size_t gen_input(char *buf, size_t cap)
 			int id = chance(60) ? (chance(50) ? 1 : 7) : (int)rnd(16);
 
 			snprintf(line, sizeof(line), "%s %lld %ld\n",
-				 chance(30) ? (id == 1 ? "monotonic" : id == 7 ? "boottime" : "tai") : "",
+				 chance(30) ? (id == 1 ? "monotonic" : id == 7 ? "boottime" :
+					       id == 0 ? "realtime" : "tai") : "",
 				 (long long)rnd(1000000) - 500000, (long)rnd(REL_NSEC));
 			if (!strncmp(line, " ", 1))
 				snprintf(line, sizeof(line), "%d %lld %ld\n", id,
@@ -660,6 +687,8 @@ struct fz {
 	unsigned long by_target[T_NR], by_method[W_NR], successes;
 	unsigned long readback_bad;
 	unsigned long nul_accepted, garbage_erange;
+	unsigned long changed[NCLK];	/* inputs after which that offset differed */
+	unsigned long rt_shown;		/* read-backs with a realtime line */
 };
 
 static int errno_slot(int e)
@@ -968,7 +997,7 @@ static void do_attempt(struct fz *f, struct attempt *a, const char *text,
  * offsets after it; vfs rules around ->write() included.
  */
 static void expect(const struct fz *f, const struct attempt *a,
-		   const struct timespec now[2], ssize_t *ret, int *err,
+		   const struct timespec now[NCLK], ssize_t *ret, int *err,
 		   struct offs *res)
 {
 	struct offs cur = *f->model;
@@ -1049,34 +1078,42 @@ static bool same_offs(const struct offs *a, const struct offs *b)
 	return !memcmp(a, b, sizeof(*a));
 }
 
-
-/* The earliest (@low) or latest of the clocks the monotonic offset shifts. */
-static void mono_bound(struct timespec *ts, bool low)
+/*
+ * The earliest (@low) or latest of the clocks each offset shifts, all of
+ * them range checked: CLOCK_MONOTONIC, _RAW and _COARSE for the monotonic
+ * offset, CLOCK_BOOTTIME for the boottime one, CLOCK_REALTIME and _COARSE
+ * for the realtime one.
+ */
+static void clock_bounds(struct timespec ts[NCLK], bool low)
 {
-	static const clockid_t clks[] = {
-		CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE,
+	static const clockid_t clks[NCLK][4] = {
+		{ CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_MONOTONIC_COARSE, -1 },
+		{ CLOCK_BOOTTIME, -1 },
+		{ CLOCK_REALTIME, CLOCK_REALTIME_COARSE, -1 },
 	};
 	struct timespec t;
-	unsigned int i;
+	int id, i;
 
-	clock_gettime(clks[0], ts);
-	for (i = 1; i < sizeof(clks) / sizeof(clks[0]); i++) {
-		clock_gettime(clks[i], &t);
-		if ((t.tv_sec < ts->tv_sec ||
-		     (t.tv_sec == ts->tv_sec && t.tv_nsec < ts->tv_nsec)) == low)
-			*ts = t;
+	for (id = 0; id < NCLK; id++) {
+		clock_gettime(clks[id][0], &ts[id]);
+		for (i = 1; clks[id][i] >= 0; i++) {
+			clock_gettime(clks[id][i], &t);
+			if ((t.tv_sec < ts[id].tv_sec ||
+			     (t.tv_sec == ts[id].tv_sec && t.tv_nsec < ts[id].tv_nsec)) == low)
+				ts[id] = t;
+		}
 	}
 }
 
 static void fuzz_one(struct fz *f, char *text, size_t cap)
 {
-	struct timespec before[2], after[2];
-	struct offs res_b, res_a, *res;
+	struct timespec before[NCLK], after[NCLK];
+	struct offs res_b, res_a, *res, old = *f->model;
 	struct attempt a = { 0 };
 	ssize_t ret_b, ret_a;
-	int err_b, err_a, r = rnd(100);
+	int err_b, err_a, r = rnd(100), id;
 	bool ok;
-	char want[128], got[256];
+	char want[192], got[256];
 	ssize_t n;
 	size_t len;
 
@@ -1093,19 +1130,19 @@ static void fuzz_one(struct fz *f, char *text, size_t cap)
 
 	clock_gettime(CLOCK_MONOTONIC, &gen_now[0]);
 	clock_gettime(CLOCK_BOOTTIME, &gen_now[1]);
+	clock_gettime(CLOCK_REALTIME, &gen_now[CLK_RT]);
 	gen_safe = a.m == W_WRITEV;
 	len = gen_input(text, cap);
 
 	/*
 	 * The monotonic offset's range is that of CLOCK_MONOTONIC, _RAW and
-	 * _COARSE together: the earliest of them before the write and the
-	 * latest after it bound what the kernel compared.
+	 * _COARSE together, the realtime offset's that of CLOCK_REALTIME and
+	 * _COARSE: the earliest of them before the write and the latest after
+	 * it bound what the kernel compared.
 	 */
-	mono_bound(&before[0], true);
-	clock_gettime(CLOCK_BOOTTIME, &before[1]);
+	clock_bounds(before, true);
 	do_attempt(f, &a, text, len);
-	mono_bound(&after[0], false);
-	clock_gettime(CLOCK_BOOTTIME, &after[1]);
+	clock_bounds(after, false);
 
 	expect(f, &a, before, &ret_b, &err_b, &res_b);
 	expect(f, &a, after, &ret_a, &err_a, &res_a);
@@ -1135,6 +1172,9 @@ static void fuzz_one(struct fz *f, char *text, size_t cap)
 	ok = res != NULL;
 	if (ok)
 		*f->model = *res;
+	for (id = 0; id < NCLK; id++)
+		if (f->model->sec[id] != old.sec[id] || f->model->nsec[id] != old.nsec[id])
+			f->changed[id]++;
 
 	/* the offsets read back: the model's (unchanged after a failure) */
 	format_offs(want, sizeof(want), f->model);
@@ -1144,6 +1184,8 @@ static void fuzz_one(struct fz *f, char *text, size_t cap)
 		f->readback_bad++;
 		ok = false;
 	}
+	if (n > 0 && strstr(got, "\nrealtime "))
+		f->rt_shown++;
 	if (f->tgt != T_SELF && f->tgt != T_NOCAP && f->tgt != T_ENTERED &&
 	    !(f->inputs % 7)) {
 		/* our own namespace stays what it was */
@@ -1169,19 +1211,24 @@ static void fuzz_one(struct fz *f, char *text, size_t cap)
 			tap_diag("  read back: %s", got);
 			tap_diag("  expected:  %s", want);
 		}
-		/* carry on from what the kernel holds */
+		/* carry on from what the kernel holds (no realtime line: 0) */
 		if (f->rfd >= 0) {
-			long long ms, bs;
-			long mn, bn;
+			long long ms, bs, rs = 0;
+			long mn, bn, rn = 0;
+			int end = -1;
 
 			n = pread(f->rfd, got, sizeof(got) - 1, 0);
 			got[n > 0 ? n : 0] = '\0';
-			if (sscanf(got, "monotonic %lld %ld boottime %lld %ld",
-				   &ms, &mn, &bs, &bn) == 4) {
+			if (sscanf(got, "monotonic %lld %ld boottime %lld %ld%n",
+				   &ms, &mn, &bs, &bn, &end) == 4 && end >= 0) {
+				if (sscanf(got + end, " realtime %lld %ld", &rs, &rn) != 2)
+					rs = rn = 0;
 				f->model->sec[0] = ms;
 				f->model->nsec[0] = mn;
 				f->model->sec[1] = bs;
 				f->model->nsec[1] = bn;
+				f->model->sec[CLK_RT] = rs;
+				f->model->nsec[CLK_RT] = rn;
 			}
 		}
 	}
@@ -1256,6 +1303,9 @@ static void fuzz_offsets(unsigned long total, uint64_t seed)
 		tap_diag("  target %-8s %7lu inputs", target_name[t], f.by_target[t]);
 	for (t = 0; t < W_NR; t++)
 		tap_diag("  method %-15s %7lu", method_name[t], f.by_method[t]);
+	for (t = 0; t < NCLK; t++)
+		tap_diag("  clock  %-15s %7lu inputs changed its offset", clk_name[t], f.changed[t]);
+	tap_diag("  a realtime line was shown in %lu read-backs", f.rt_shown);
 	for (t = 0; t < 5; t++) {
 		static const char *const slot[8] = {
 			"ok", "EINVAL", "ERANGE", "EPERM", "EACCES", "ESRCH", "EFAULT", "ESPIPE/other",
