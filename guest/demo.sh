@@ -1,6 +1,7 @@
 #!/bin/sh
 # guest/demo.sh: what `make run` shows without a terminal or CMD, in the
-# guest: a time namespace at work, through util-linux's unshare(1).
+# guest: a time namespace at work, through util-linux's unshare(1), then
+# in a container LXC starts.
 uname -a
 if [ ! -e /proc/self/ns/time ]; then
 	if grep -qv '^[[:space:]]*\(#\|$\)' patches/series 2>/dev/null; then
@@ -18,3 +19,26 @@ unshare --time --boottime 86400 --monotonic 3600 sh -c '
 	echo "/proc/self/timens_offsets:"
 	sed "s/^/  /" /proc/self/timens_offsets'
 echo "host:   $(readlink /proc/self/ns/time), uptime $(cut -d' ' -f1 /proc/uptime) s"
+
+# a container runtime: LXC 5.0.2 starts an application container with
+# lxc.time.offset.* (README: "Running containers in a time namespace")
+if ! command -v lxc-execute >/dev/null; then
+	echo "(no lxc-execute: make deps installs Debian's lxc)"
+	exit 0
+fi
+lxc=$(mktemp -d /tmp/demo-lxc.XXXXXX)
+cat >"$lxc/demo.conf" <<-CONF
+	lxc.net.0.type = empty
+	lxc.console.path = none
+	lxc.mount.auto = proc:rw
+	lxc.time.offset.boot = 48h
+	lxc.time.offset.monotonic = 30m
+CONF
+echo
+echo "LXC: lxc-execute -n demo -f demo.conf -- ..., with demo.conf:"
+sed 's/^/  /' "$lxc/demo.conf"
+lxc-execute -P "$lxc" -n demo -f "$lxc/demo.conf" -- sh -c '
+	echo "in the container: $(readlink /proc/self/ns/time), uptime $(cut -d" " -f1 /proc/uptime) s"
+	sed "s/^/  /" /proc/self/timens_offsets' </dev/null
+echo "host:   $(readlink /proc/self/ns/time), uptime $(cut -d' ' -f1 /proc/uptime) s"
+rm -rf "$lxc"

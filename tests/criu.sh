@@ -40,20 +40,7 @@ TIMER=12			# timers are armed for now + TIMER s before the dump
 
 tap_plan 16
 
-# only in the guest (its root is the host's / over 9p, "hostroot"): CRIU
-# dumps and kills processes, which is no business for a host
-if ! grep -q '^hostroot / 9p ' /proc/mounts; then
-	tap_skip_rest "CRIU scenarios" "run in the guest only"
-	exit 0
-fi
-if [ "$(id -u)" != 0 ] || ! command -v criu >/dev/null || [ ! -x "$prog" ] ||
-	[ ! -e /proc/self/ns/time ]; then
-	# a kernel without time namespaces fails; the rest is the setup's
-	tap_check "the kernel has time namespaces (/proc/self/ns/time)" [ -e /proc/self/ns/time ]
-	tap_skip_rest "CRIU scenarios" "needs root, criu (Debian's package) and $prog"
-	tap_done
-	exit
-fi
+tap_guest_needs "CRIU scenarios" criu "$prog"
 work=$(mktemp -d /tmp/criu-test.XXXXXX) || exit 1
 cd "$work" || exit 1
 

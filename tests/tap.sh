@@ -11,6 +11,11 @@
 #   tap_diag TEXT...          "# " lines; tap_comment FILE... the same for files
 #   tap_done                  a failure if fewer tests ran than planned;
 #                             exit status 0 when nothing failed, else 1
+#   tap_guest_needs WHAT NEED...  for the scenarios that run containers or
+#                             CRIU: 0 in the guest as root with every NEED (a
+#                             command name, or a path to an executable),
+#                             else skips WHAT up to the plan and ends the
+#                             script (tap_done's status)
 # The counts: tap_n (tests so far), tap_failed.
 
 tap_n=0 tap_failed=0 tap_planned=0
@@ -62,4 +67,29 @@ tap_done() {
 		tap_ok 1 "the script ran as many tests as planned ($tap_n of $tap_planned)"
 	echo "# $((tap_n - tap_failed)) passed, $tap_failed failed"
 	[ "$tap_failed" = 0 ]
+}
+
+tap_guest_needs() {
+	_tap_what=$1
+	shift
+	# the guest's root is the host's / over 9p ("hostroot"): containers and
+	# CRIU dump and kill processes, no business for the host that builds
+	if ! grep -q '^hostroot / 9p ' /proc/mounts; then
+		tap_skip_rest "$_tap_what" "run in the guest only"
+		exit 0
+	fi
+	_tap_miss=
+	[ "$(id -u)" = 0 ] || _tap_miss=" root"
+	for _tap_need; do
+		case $_tap_need in
+		/*) [ -x "$_tap_need" ] || _tap_miss="$_tap_miss $_tap_need" ;;
+		*) command -v "$_tap_need" >/dev/null || _tap_miss="$_tap_miss $_tap_need" ;;
+		esac
+	done
+	[ -n "$_tap_miss" ] || [ ! -e /proc/self/ns/time ] || return 0
+	# a kernel without time namespaces fails; the rest is the setup's
+	tap_check "the kernel has time namespaces (/proc/self/ns/time)" [ -e /proc/self/ns/time ]
+	[ -z "$_tap_miss" ] || tap_skip_rest "$_tap_what" "missing:$_tap_miss"
+	tap_done
+	exit
 }
