@@ -20,6 +20,16 @@ unshare --time --boottime 86400 --monotonic 3600 sh -c '
 	sed "s/^/  /" /proc/self/timens_offsets'
 echo "host:   $(readlink /proc/self/ns/time), uptime $(cut -d' ' -f1 /proc/uptime) s"
 
+# a wall clock of the namespace's own: owned by a new user namespace, so
+# that its root sets it with date -s, never the host's
+echo
+echo "unshare --user --map-root-user --time --fork: a namespace whose wall clock"
+echo "is its own; inside it, date -s '2038-01-19 03:13:00', then date, sleep 2, date:"
+unshare --user --map-root-user --time --fork sh -c '
+	date -s "2038-01-19 03:13:00" >/dev/null && date && sleep 2 && date
+	sed "s/^/  /" /proc/self/timens_offsets' 2>&1 | sed 's/^/inside: /'
+echo "host:   $(date)"
+
 # a container runtime: LXC 5.0.2 starts an application container with
 # lxc.time.offset.* (README: "Running containers in a time namespace")
 if ! command -v lxc-execute >/dev/null; then

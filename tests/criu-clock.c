@@ -413,8 +413,14 @@ static int timer(const char *path, const char *name, double maxlate,
 			armed++;
 			deadline = v;
 		} else if (line[0] == 'R') {
-			if (!nfired)
-				kernel = v;	/* the last before it fired */
+			/*
+			 * The last before it fired, and after the restore: a
+			 * re-arm that moved the deadline by less than report()
+			 * logs shows no line of its own, and the one before
+			 * the dump is not the deadline the timer has now.
+			 */
+			if (!nfired && (!after || lineno > after))
+				kernel = v;
 		} else {
 			nfired++;
 			fired = v;

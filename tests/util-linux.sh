@@ -4,7 +4,8 @@
 # util-linux as a real client of time namespaces: unshare(1) --time with
 # --monotonic/--boottime (it writes numeric clock ids to timens_offsets),
 # unprivileged through --user --map-root-user, persistent namespaces bound
-# to a file, and nsenter(1) --time by file and by pid.
+# to a file, nsenter(1) --time by file and by pid, and coreutils' date(1)
+# -s setting the wall clock of a namespace that has one of its own.
 #
 # Runs as root. Prints TAP (tests/tap.sh). Exits 0 when nothing failed, 1
 # otherwise. No time is measured: a clock read in a namespace, less its
@@ -13,7 +14,7 @@
 #
 # Works with util-linux 2.38 (Debian 12).
 
-PLAN=19
+PLAN=22
 MONO=3600
 BOOT=86400
 NOBODY=65534
@@ -167,7 +168,7 @@ check "unprivileged unshare --time without --user is refused with EPERM" \
 
 tmpdir=$(mktemp -d "${TMPDIR:-/tmp}/tns-util-linux.XXXXXX") || tmpdir=
 if [ -z "$tmpdir" ]; then
-	while [ "$tap_n" -lt $((PLAN - 2)) ]; do tap_skip "persistent time namespace" "no temporary directory"; done
+	while [ "$tap_n" -lt $((PLAN - 5)) ]; do tap_skip "persistent time namespace" "no temporary directory"; done
 else
 	# the bind mount lives on a tmpfs of our own when we can have one
 	mount -t tmpfs tns-util-linux "$tmpdir" 2>/dev/null
@@ -237,5 +238,28 @@ check "nsenter --target PID --time: /proc/uptime is ahead by $BOOT s" \
 kill "$bgpid" 2>/dev/null
 wait "$bgpid" 2>/dev/null
 bgpid=
+
+# --- date -s in a namespace with a wall clock of its own -------------------
+
+# The host's CLOCK_REALTIME less its CLOCK_BOOTTIME (/proc/uptime): it
+# moves only when the host's clock is set.
+host_step() {
+	echo "$(date +%s.%N) $(cut -d' ' -f1 /proc/uptime)" | awk '{ printf "%.2f", $1 - $2 }'
+}
+Y2038=2147483580	# 2038-01-19 03:13:00 UTC
+# The namespace unshare makes is owned by the new user namespace: its wall
+# clock is its own, which root there (CAP_SYS_TIME) sets and the host's
+# never moves.
+step_before=$(host_step)
+# shellcheck disable=SC2046 # two words, the dates
+set -- $(unshare --user --map-root-user --time --fork sh -c \
+	"date -u -s '2038-01-19 03:13:00' >/dev/null && date -u +%s && sleep 1 && date -u +%s" 2>&1)
+step_after=$(host_step)
+check "unshare --user --map-root-user --time: date -s '2038-01-19 03:13:00' inside, then date says $1" \
+	awk -v t="${1:-x}" -v y=$Y2038 'BEGIN { exit !(t + 0 == t && t >= y && t < y + 60) }'
+check "date after sleep 1 inside says ${2:-nothing}: the namespace's clock runs on from there" \
+	awk -v a="${1:-x}" -v b="${2:-x}" 'BEGIN { exit !(b + 0 == b && b >= a + 1 && b < a + 60) }'
+check "the host's clock did not move (realtime - boottime: $step_before s, then $step_after s)" \
+	awk -v a="$step_before" -v b="$step_after" 'BEGIN { d = b - a; exit !(d < 1 && d > -1) }'
 
 tap_done
