@@ -712,6 +712,19 @@ static int ptimer_wait(struct waiter *w, timer_t t, int gen)
 	}
 }
 
+/*
+ * Re-arming or disarming @t showed that its deadline @D, armed at @a,
+ * fired: check it, and drop @t, whose signal, if not dropped by the
+ * kernel, is stale for what comes next.
+ */
+static void ptimer_expired(struct waiter *w, const char *what, int64_t D,
+			   int64_t a, timer_t t)
+{
+	count(C_EXPIRED);
+	fire_check(w, what, D, a, 0);
+	timer_delete(t);
+}
+
 static void posix_loop(struct waiter *w)
 {
 	struct itimerspec off = { { 0, 0 }, { 0, 0 } };
@@ -765,9 +778,7 @@ static void posix_loop(struct waiter *w)
 				 * deadline's merge into it: the new deadline
 				 * goes to a new timer, the old signal is stale.
 				 */
-				count(C_EXPIRED);
-				fire_check(w, " (expired at re-arm)", D, a, 0);
-				timer_delete(t);
+				ptimer_expired(w, " (expired at re-arm)", D, a, t);
 				if (ptimer_create(&t, ++gen)) {
 					have = false;
 					wait_error(w, "timer_create", errno);
@@ -799,9 +810,7 @@ static void posix_loop(struct waiter *w)
 			count(C_DISARMS);
 			if (its_zero(&old)) {
 				/* it fired; its signal, if not dropped, is stale with a new timer */
-				count(C_EXPIRED);
-				fire_check(w, " (expired at disarm)", D, a, 0);
-				timer_delete(t);
+				ptimer_expired(w, " (expired at disarm)", D, a, t);
 				have = false;
 				continue;
 			}
