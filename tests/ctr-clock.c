@@ -29,6 +29,13 @@
  *	Exit 0 when the file READ's readings of CLOCK are all later than the
  *	file OTHER's (the host behind the container: its clock untouched).
  *
+ *   ctr-clock spawn OFFSETS CMD [ARG...]
+ *	Start CMD in a new time namespace whose offsets are OFFSETS, lines of
+ *	/proc/PID/timens_offsets ("realtime 31536000 0"; util-linux's unshare
+ *	has no option for that clock), each written on its own before the
+ *	child enters; print the child's pid and exit without waiting for it
+ *	(tests/criu-wall.sh: CRIU dumps the child).
+ *
  * All arithmetic in integer nanoseconds.
  */
 #define _GNU_SOURCE
@@ -39,6 +46,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -215,6 +224,43 @@ static int do_ahead(char **argv)
 	return !(min2(x) > max2(o));
 }
 
+static int do_spawn(const char *offsets, char **cmd)
+{
+	const char *p = offsets;
+	pid_t pid;
+	int fd;
+
+	if (unshare(CLONE_NEWTIME)) {
+		perror("unshare(CLONE_NEWTIME)");
+		return 1;
+	}
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+
+		/* the file takes one line a write, from its start */
+		fd = open("/proc/self/timens_offsets", O_WRONLY);
+		if (fd < 0 || (n && write(fd, p, n) != (ssize_t)n)) {
+			fprintf(stderr, "ctr-clock: writing \"%.*s\": %s\n", (int)n, p,
+				strerror(errno));
+			return 1;
+		}
+		close(fd);
+		p += n + (p[n] == '\n');
+	}
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		return 1;
+	}
+	if (pid == 0) {
+		execvp(cmd[0], cmd);
+		perror(cmd[0]);
+		_exit(127);
+	}
+	printf("%d\n", (int)pid);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "read"))
@@ -223,7 +269,9 @@ int main(int argc, char **argv)
 		return do_shifted(argv + 2);
 	if (argc == 5 && !strcmp(argv[1], "ahead"))
 		return do_ahead(argv + 2);
+	if (argc >= 4 && !strcmp(argv[1], "spawn"))
+		return do_spawn(argv[2], argv + 3);
 	fprintf(stderr, "usage: ctr-clock read | shifted BEFORE INSIDE AFTER CLOCK OFFSET_SECS"
-		" | ahead READ CLOCK OTHER\n");
+		" | ahead READ CLOCK OTHER | spawn OFFSETS CMD [ARG...]\n");
 	return 2;
 }
