@@ -6,7 +6,8 @@
 #   build/upstream (scripts/mkbase: the tarball as unpacked, unmodified)
 #   build/upstream + configs/ --(kbuild, O=build/obj-stock)--> build/bzImage-stock
 #   bench/timens-bench.c --(gcc -static -O2)--> build/bench/timens-bench
-#   both kernels + the program --(scripts/bench, -icount)--> table, ratios
+#   bench/faketime-cases.c --(gcc -O2, dynamic)--> build/bench/faketime-cases
+#   both kernels + the programs --(scripts/bench, -icount)--> table, ratios
 #
 # The stock kernel ("the anchor") is Debian's linux-source-6.12 as shipped,
 # upstream's own time namespace left in, configured from the same fragments
@@ -22,16 +23,18 @@ export BENCH_ARGS BENCH_SMP
 
 .PHONY: bench kernel-stock bench-prog
 
-bench: $(BENCH_KERNEL) $(B)/bzImage-stock $(B)/bench/timens-bench $(BENCH_BASE_KERNEL)
+BENCH_PROGS := $(B)/bench/timens-bench $(B)/bench/faketime-cases
+
+bench: $(BENCH_KERNEL) $(B)/bzImage-stock $(BENCH_PROGS) $(BENCH_BASE_KERNEL)
 	@scripts/locked $(B)/run/bench.lock scripts/bench $(BENCH_KERNEL) $(B)/bzImage-stock \
 		$(B)/bench/timens-bench $(BENCH_BASE_KERNEL)
 
 kernel-stock: $(B)/bzImage-stock
-bench-prog: $(B)/bench/timens-bench
+bench-prog: $(BENCH_PROGS)
 
-# make check runs the program once (--brief) in its guest: build it with
-# the other test programs.
-tests: $(B)/bench/timens-bench
+# make check runs the program once (--brief) in its guest, and it runs
+# faketime-cases: build them with the other test programs.
+tests: $(BENCH_PROGS)
 
 # The source: build/upstream, which scripts/mkbase unpacks with the base
 # (base.stamp: it is there) and unpacks again only for a new package
@@ -46,9 +49,16 @@ $(B)/bzImage-stock: $(B)/obj-stock/.config.stamp
 	@BASE_INFO="$(STOCK_INFO)" $(LOCKED) scripts/kbuild build $(B)/upstream $(B)/obj-stock $(B)/logs/kernel-stock.log $@
 	@touch $@
 
-$(B)/bench/timens-bench: bench/timens-bench.c tests/tap.h
+$(B)/bench/timens-bench: bench/timens-bench.c bench/vdso-lookup.h tests/tap.h
 	@mkdir -p $(@D)
 	gcc -static -O2 -Wall -Wextra -o $@ $<
+
+# Dynamic, unlike every other program here: what libfaketime (LD_PRELOAD)
+# is used on, and can only fake through the dynamic linker. timens-bench
+# finds it beside itself.
+$(B)/bench/faketime-cases: bench/faketime-cases.c bench/vdso-lookup.h
+	@mkdir -p $(@D)
+	gcc -O2 -Wall -Wextra -o $@ $<
 
 # make clean removes the anchor's objects and the program too (distclean
 # removes build/ whole); the unpacked source (build/upstream) stays.
