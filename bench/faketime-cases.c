@@ -62,24 +62,12 @@
 
 typedef int (*clock_gettime_fn)(clockid_t, struct timespec *);
 
-static inline long raw_syscall4(long nr, long a, long b, long c, long d)
-{
-	register long r10 asm("r10") = d;
-	long ret;
-
-	asm volatile("syscall"
-		     : "=a"(ret)
-		     : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
-		     : "rcx", "r11", "memory");
-	return ret;
-}
-
 /* nanoseconds of @clk by system call: not faked by any preload library */
 static int64_t raw_ns(clockid_t clk)
 {
 	struct timespec ts;
 
-	raw_syscall4(SYS_clock_gettime, clk, (long)&ts, 0, 0);
+	sys4(SYS_clock_gettime, clk, (long)&ts, 0, 0);
 	return ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
 }
 
@@ -166,7 +154,7 @@ static int abs_timer(const char *name, long ms, int raw)
 	its.it_value.tv_sec = t.tv_sec + (t.tv_nsec + want) / NSEC_PER_SEC;
 	its.it_value.tv_nsec = (t.tv_nsec + want) % NSEC_PER_SEC;
 	t0 = raw_ns(CLOCK_MONOTONIC_RAW);
-	r = raw ? raw_syscall4(SYS_timerfd_settime, fd, TFD_TIMER_ABSTIME, (long)&its, 0) :
+	r = raw ? sys4(SYS_timerfd_settime, fd, TFD_TIMER_ABSTIME, (long)&its, 0) :
 		  timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL);
 	if (r) {
 		close(fd);
@@ -178,7 +166,7 @@ static int abs_timer(const char *name, long ms, int raw)
 	limit.tv_sec = 3 * want / NSEC_PER_SEC;
 	limit.tv_nsec = 3 * want % NSEC_PER_SEC;
 	do
-		r = raw_syscall4(SYS_ppoll, (long)&pfd, 1, (long)&limit, 0);
+		r = sys4(SYS_ppoll, (long)&pfd, 1, (long)&limit, 0);
 	while (r == -EINTR);
 	dt = raw_ns(CLOCK_MONOTONIC_RAW) - t0;
 	close(fd);

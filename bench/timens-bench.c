@@ -219,19 +219,6 @@ __attribute__((noinline)) static int64_t loop_empty(clockid_t clk, long n)
 /* ------------------------------------------------------------------ */
 /* Timers and setting the clock                                        */
 
-/* inline, as sys_clock_gettime(): the kernel's figure, not libc's */
-static inline long sys4(long nr, long a, long b, long c, long d)
-{
-	register long r10 asm("r10") = d;
-	long ret;
-
-	asm volatile("syscall"
-		     : "=a"(ret)
-		     : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
-		     : "rcx", "r11", "memory");
-	return ret;
-}
-
 /*
  * Arming an absolute CLOCK_REALTIME deadline, in the caller's namespace,
  * where the series converts it with the namespace's wall clock and, for a

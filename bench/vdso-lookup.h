@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Finding a function in the vDSO ourselves, not through libc: for
- * bench/timens-bench.c, which times the vDSO's code and not libc's wrapper
- * around it, and bench/faketime-cases.c, whose direct call must not go
- * through anything an LD_PRELOAD library can interpose.
+ * Finding a function in the vDSO, and making a system call, ourselves, not
+ * through libc: for bench/timens-bench.c, which times the vDSO's and the
+ * kernel's code and not libc's wrappers around them, and
+ * bench/faketime-cases.c, whose direct calls must not go through anything
+ * an LD_PRELOAD library can interpose.
  */
 #ifndef TIMENS_VDSO_LOOKUP_H
 #define TIMENS_VDSO_LOOKUP_H
@@ -12,6 +13,19 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/auxv.h>
+
+/* A system call of up to four arguments, inline (x86-64) */
+static inline long sys4(long nr, long a, long b, long c, long d)
+{
+	register long r10 asm("r10") = d;
+	long ret;
+
+	asm volatile("syscall"
+		     : "=a"(ret)
+		     : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
+		     : "rcx", "r11", "memory");
+	return ret;
+}
 
 /*
  * The vDSO is a prelinked shared object mapped whole at AT_SYSINFO_EHDR.
