@@ -39,6 +39,7 @@
  * All arithmetic in integer nanoseconds.
  */
 #define _GNU_SOURCE
+#include "timens-rel.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <stddef.h>
@@ -46,7 +47,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -226,26 +226,23 @@ static int do_ahead(char **argv)
 
 static int do_spawn(const char *offsets, char **cmd)
 {
-	const char *p = offsets;
+	char line[256];
+	const char *p;
 	pid_t pid;
-	int fd;
+	int err;
 
 	if (unshare(CLONE_NEWTIME)) {
 		perror("unshare(CLONE_NEWTIME)");
 		return 1;
 	}
-	while (*p) {
-		size_t n = strcspn(p, "\n");
-
-		/* the file takes one line a write, from its start */
-		fd = open("/proc/self/timens_offsets", O_WRONLY);
-		if (fd < 0 || (n && write(fd, p, n) != (ssize_t)n)) {
-			fprintf(stderr, "ctr-clock: writing \"%.*s\": %s\n", (int)n, p,
-				strerror(errno));
+	/* the file takes one line a write, from its start */
+	for (p = offsets; *p; p += strcspn(p, "\n"), p += *p == '\n') {
+		snprintf(line, sizeof(line), "%.*s", (int)strcspn(p, "\n"), p);
+		err = line[0] ? rel_write_file("/proc/self/timens_offsets", line) : 0;
+		if (err) {
+			fprintf(stderr, "ctr-clock: writing \"%s\": %s\n", line, strerror(-err));
 			return 1;
 		}
-		close(fd);
-		p += n + (p[n] == '\n');
 	}
 	pid = fork();
 	if (pid < 0) {
