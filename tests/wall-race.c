@@ -525,6 +525,23 @@ static void pause_within(int64_t D, int64_t r)
 	pause_ns(trnd((left > 0 ? left : 0) + 2 * MS));
 }
 
+/*
+ * A re-arm: wait a while before @D (picked when the clock read @r), then
+ * pick the next deadline from the clock's reading, kept in *@r2; *@a2 is
+ * when it is armed, at the latest.
+ */
+static int64_t next_deadline(struct waiter *w, int64_t D, int64_t r, int64_t *r2,
+			     int64_t *a2)
+{
+	int64_t D2;
+
+	pause_within(D, r);
+	*r2 = real_any();
+	D2 = pick_deadline(w, *r2);
+	*a2 = mono();
+	return D2;
+}
+
 static void timerfd_loop(struct waiter *w)
 {
 	int fd = timerfd_create(CLOCK_REALTIME, TFD_CLOEXEC);
@@ -604,11 +621,8 @@ static void timerfd_loop(struct waiter *w)
 			/* re-armed: the old deadline, if it expired, was not early */
 			int64_t a2;
 
-			pause_within(D, r);
-			r2 = real_any();
-			D2 = pick_deadline(w, r2);
+			D2 = next_deadline(w, D, r, &r2, &a2);
 			its.it_value = ns_ts(D2);
-			a2 = mono();
 			if (timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, &old)) {
 				wait_error(w, "timerfd_settime (re-arm)", errno);
 				continue;
@@ -762,11 +776,8 @@ static void posix_loop(struct waiter *w)
 				fire_check(w, "", D, a, r);
 		} else if (mode < 75) {
 			/* re-armed */
-			pause_within(D, r);
-			r2 = real_any();
-			D2 = pick_deadline(w, r2);
+			D2 = next_deadline(w, D, r, &r2, &a2);
 			its.it_value = ns_ts(D2);
-			a2 = mono();
 			if (timer_settime(t, TIMER_ABSTIME, &its, &old)) {
 				wait_error(w, "timer_settime (re-arm)", errno);
 				continue;
