@@ -69,7 +69,7 @@ END {
 	for (i = 0; i < n; i++) {
 		key = order[i]; split(key, f, " ")
 		if (f[1] == "empty") continue
-		row(key, (f[1] == "life" || f[1] == "set") ? 0 : 2)
+		row(key, (f[1] == "life" || f[1] == "set" || f[1] == "recv") ? 0 : 2)
 	}
 	printf "\ninstructions inside the vDSO for one call (single-stepped):\n"
 	split("root timens timens_hi timens_wall", nss, " ")
@@ -174,6 +174,15 @@ END {
 		ratio("arm_" an[a] "_root_vs_stock", med["S", ar], med["K", ar])
 		ratio("arm_" an[a] "_ns_vs_stock_ns", med["S", an1], med["K", an1])
 	}
+	# receiving a UDP datagram with SO_TIMESTAMPNS: its stamp converted
+	# into the receiver's namespace (issue 14's cost)
+	ur = "recv root udp_timestampns"
+	ratio("recv_udp_root_vs_stock", med["S", ur], med["K", ur])
+	ratio("recv_udp_ns_vs_root", med["S", "recv timens udp_timestampns"], med["S", ur])
+	ratio("recv_udp_ns_wall_vs_root", med["S", "recv timens_wall udp_timestampns"],
+		med["S", ur])
+	ratio("recv_udp_ns_vs_stock_ns", med["S", "recv timens udp_timestampns"],
+		med["K", "recv timens udp_timestampns"])
 	# setting the clock: the host's on both kernels; a namespace's with
 	# 0, 100 and 10000 timers armed on it, per timer (linear: 1)
 	hs = "set root host_settime"
@@ -214,4 +223,8 @@ END {
 	target("host_settime_vs_stock", "<=", 1.02)
 	# "the cost grows linearly": per timer, 10000 armed against 100
 	target("set_per_timer_10000_vs_100", "<=", 1.10)
+	# socket stamps in the receiver's namespace
+	target("recv_udp_root_vs_stock", "<=", 1.01)
+	target("recv_udp_ns_vs_root", "<=", 1.02)
+	target("recv_udp_ns_wall_vs_root", "<=", 1.02)
 }

@@ -9,7 +9,8 @@
  * wall clock of its own; times creating, entering and destroying a
  * namespace (unshare, write the offsets, fork a child into it that exits,
  * wait), and its parts; arming absolute CLOCK_REALTIME timers (timerfd,
- * POSIX timer, clock_nanosleep) in those namespaces; setting the host's
+ * POSIX timer, clock_nanosleep) in those namespaces; receiving a UDP
+ * datagram with its SO_TIMESTAMPNS stamp there; setting the host's
  * clock and, with 0, 100 and 10000 timers armed on it, a namespace's own
  * wall clock. Last, it runs bench/faketime-cases (dynamic, beside it) plain,
  * under Debian's faketime and in a namespace whose wall clock is a year
@@ -37,7 +38,8 @@
  * scripts/bench. Exit status 0 when every check passed.
  *
  * Usage: timens-bench [--brief] [--root-only] [--rounds R] [--calls N]
- *                     [--syscalls N] [--forks K] [--arms N] [--sets N]
+ *                     [--syscalls N] [--forks K] [--arms N] [--udps N]
+ *                     [--sets N]
  *        timens-bench --print-realtime
  *   --brief: a few short rounds, only to prove that everything works
  *            (no single-stepped trace: see main()).
@@ -65,10 +67,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/auxv.h>
 #include <sys/personality.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/user.h>
 #include <sys/syscall.h>
@@ -282,6 +287,98 @@ static int arm_create(void)
 }
 
 /*
+ * Receiving a datagram with its stamp: one operation is a UDP datagram
+ * sent on the loopback to a socket of our own and received with
+ * SO_TIMESTAMPNS's control message, which the series reports in the
+ * receiver's namespace (its wall clock's). Everything else on the path is
+ * the network stack's, the same in every namespace and on both kernels.
+ */
+static int udp_rx = -1, udp_tx = -1;
+
+__attribute__((noinline)) static int64_t loop_udp(long n, int *err)
+{
+	static const char payload[32] = "timens-bench";
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} ctl;
+	char data[64];
+	struct iovec iov = { data, sizeof(data) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	int64_t t0, t1;
+	long i, bad = 0;
+
+	t0 = now();
+	for (i = 0; i < n; i++) {
+		m.msg_control = ctl.buf;
+		m.msg_controllen = sizeof(ctl.buf);
+		bad |= send(udp_tx, payload, sizeof(payload), 0) != sizeof(payload);
+		bad |= recvmsg(udp_rx, &m, 0) != sizeof(payload);
+		cm = CMSG_FIRSTHDR(&m);
+		bad |= !cm || cm->cmsg_type != SCM_TIMESTAMPNS;
+	}
+	t1 = now();
+	if (bad)
+		*err = 1;
+	return t1 - t0;
+}
+
+/* The sockets of loop_udp(), on 127.0.0.1 */
+static int udp_create(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int on = 1;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	udp_rx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	udp_tx = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (udp_rx < 0 || udp_tx < 0 ||
+	    bind(udp_rx, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(udp_rx, (struct sockaddr *)&a, &len) ||
+	    setsockopt(udp_rx, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof(on)) ||
+	    connect(udp_tx, (struct sockaddr *)&a, sizeof(a)))
+		return -1;
+	return 0;
+}
+
+/*
+ * One datagram's stamp against CLOCK_REALTIME read around it in the
+ * current namespace: the figures of a path that reported the wrong
+ * clock would mean nothing.
+ */
+static int udp_stamp_right(void)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(struct timespec))];
+		struct cmsghdr align;
+	} ctl;
+	char data[64];
+	struct iovec iov = { data, sizeof(data) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
+	struct timespec before, after, stamp;
+	struct cmsghdr *cm;
+
+	clock_gettime(CLOCK_REALTIME, &before);
+	if (send(udp_tx, "x", 1, 0) != 1 || recvmsg(udp_rx, &m, 0) != 1)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &after);
+	cm = CMSG_FIRSTHDR(&m);
+	if (!cm || cm->cmsg_type != SCM_TIMESTAMPNS)
+		return 0;
+	memcpy(&stamp, CMSG_DATA(cm), sizeof(stamp));
+	if (ts_ns(&stamp) < ts_ns(&before) || ts_ns(&stamp) > ts_ns(&after)) {
+		printf("# stamp %lld.%09ld outside [%lld.%09ld, %lld.%09ld]\n",
+		       (long long)stamp.tv_sec, stamp.tv_nsec, (long long)before.tv_sec,
+		       before.tv_nsec, (long long)after.tv_sec, after.tv_nsec);
+		return 0;
+	}
+	return 1;
+}
+
+/*
  * Setting the clock: @n clock_settime(CLOCK_REALTIME) calls, to @base plus
  * a second and back to @base in turns (@n even: the clock ends where it was
  * at the start of the loop, the loop's own time behind). In a namespace
@@ -362,6 +459,7 @@ static double per_call[NR_PATHS][NR_NS][NCLOCKS][MAX_ROUNDS];
 static double per_life[NR_LIFE][MAX_ROUNDS];
 static double per_empty[NR_NS][MAX_ROUNDS];
 static double per_arm[NR_ARM][NR_NS][MAX_ROUNDS];
+static double per_udp[NR_NS][MAX_ROUNDS];
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -1009,14 +1107,14 @@ static int trace_ns(int ns)
 
 static void usage(const char *prog)
 {
-	fprintf(stderr, "usage: %s [--brief] [--root-only] [--rounds R] [--calls N] [--syscalls N] [--forks K] [--arms N] [--sets N]\n"
+	fprintf(stderr, "usage: %s [--brief] [--root-only] [--rounds R] [--calls N] [--syscalls N] [--forks K] [--arms N] [--udps N] [--sets N]\n"
 		"       %s --print-realtime\n", prog, prog);
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	long rounds = 21, calls = 5000, syscalls = 1000, forks = 8, arms = 200, sets = 40;
+	long rounds = 21, calls = 5000, syscalls = 1000, forks = 8, arms = 200, udps = 100, sets = 40;
 	struct vdso_image img = { 0 };
 	struct timespec root_ts[NCLOCKS];
 	int fd[NR_NS], brief = 0, i, r, c, p, o, err_run = 0, ok;
@@ -1044,6 +1142,7 @@ int main(int argc, char **argv)
 			syscalls = 50;
 			forks = 2;
 			arms = 20;
+			udps = 10;
 			sets = 8;
 		} else if (!strcmp(argv[i], "--root-only")) {
 			root_only = 1;
@@ -1059,6 +1158,8 @@ int main(int argc, char **argv)
 			forks = atol(argv[++i]);
 		} else if (i + 1 < argc && !strcmp(argv[i], "--arms")) {
 			arms = atol(argv[++i]);
+		} else if (i + 1 < argc && !strcmp(argv[i], "--udps")) {
+			udps = atol(argv[++i]);
 		} else if (i + 1 < argc && !strcmp(argv[i], "--sets")) {
 			sets = atol(argv[++i]);
 		} else {
@@ -1066,7 +1167,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (rounds < 1 || rounds > MAX_ROUNDS || calls < 1 || syscalls < 1 ||
-	    forks < 1 || arms < 1 || sets < 8 || sets % 8)
+	    forks < 1 || arms < 1 || udps < 1 || sets < 8 || sets % 8)
 		usage(argv[0]);
 	/*
 	 * Without address space randomisation: where the stack, the vDSO and
@@ -1086,11 +1187,12 @@ int main(int argc, char **argv)
 	memset(per_life, 0, sizeof(per_life));
 	memset(per_empty, 0, sizeof(per_empty));
 	memset(per_arm, 0, sizeof(per_arm));
+	memset(per_udp, 0, sizeof(per_udp));
 
 	printf("TAP version 13\n");
-	printf("# timens-bench%s%s: %ld rounds, %ld vDSO calls, %ld system calls, %ld forks, %ld timer arms a round\n",
+	printf("# timens-bench%s%s: %ld rounds, %ld vDSO calls, %ld system calls, %ld forks, %ld timer arms, %ld datagrams a round\n",
 	       brief ? " --brief" : "", root_only ? " --root-only" : "", rounds, calls, syscalls,
-	       forks, arms);
+	       forks, arms, udps);
 	show_file("kernel", "/proc/version");
 	printf("# address space randomisation: %s\n",
 	       personality(0xffffffff) & ADDR_NO_RANDOMIZE ? "off" : "ON (figures may vary)");
@@ -1172,6 +1274,12 @@ int main(int argc, char **argv)
 		check(check_clocks(i, root_ts),
 		      "%s: vDSO clocks agree with the system call%s", nsdefs[i].name,
 		      i ? " and carry the offsets" : "");
+		if (i == 0 && !check(udp_create() == 0, "UDP sockets on 127.0.0.1: %s",
+				     strerror(errno)))
+			goto out;
+		check(udp_stamp_right(),
+		      "%s: a datagram's SO_TIMESTAMPNS lies within its CLOCK_REALTIME",
+		      nsdefs[i].name);
 		/*
 		 * Not in --brief: outside -icount a single-stepped reader
 		 * can be slower than a tick, and the timekeeper's updates
@@ -1231,6 +1339,9 @@ int main(int argc, char **argv)
 				per_arm[a][ns][r] =
 					(double)(loop_arm(a, arms, &err_run) - empty_s) / arms;
 			}
+			empty_s = loop_empty(CLOCK_MONOTONIC, udps);
+			loop_udp(2, &err_run);	/* warm-up */
+			per_udp[ns][r] = (double)(loop_udp(udps, &err_run) - empty_s) / udps;
 		}
 		/*
 		 * create, enter, destroy: from the root namespace, whose
@@ -1247,7 +1358,7 @@ int main(int argc, char **argv)
 		if (enter(fd[NS_ROOT]))
 			err_run = 1;
 	}
-	check(!err_run, "%ld rounds measured (setns, unshare, offsets, timers, fork and wait all worked)",
+	check(!err_run, "%ld rounds measured (setns, unshare, offsets, timers, datagrams, fork and wait all worked)",
 	      rounds);
 
 	/* The last check: still the right clocks in every namespace. */
@@ -1281,6 +1392,9 @@ int main(int argc, char **argv)
 	for (i = 0; i < nr_ns; i++)
 		for (a = 0; a < NR_ARM && i != NS_TIMENS_HI; a++)
 			report("arm", nsdefs[i].name, arm_names[a], per_arm[a][i], rounds);
+	for (i = 0; i < nr_ns; i++)
+		if (i != NS_TIMENS_HI)
+			report("recv", nsdefs[i].name, "udp_timestampns", per_udp[i], rounds);
 	report("set", "root", "host_settime", per_host_set, rounds);
 	for (i = 0; wall && i < NR_SET; i++) {
 		char name[32];
