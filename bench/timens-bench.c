@@ -324,7 +324,20 @@ __attribute__((noinline)) static int64_t loop_udp(long n, int *err)
 	return t1 - t0;
 }
 
-/* The sockets of loop_udp(), on 127.0.0.1 */
+/*
+ * The sockets of loop_udp(), on 127.0.0.1: made for each measurement and
+ * closed after it, so that the forks of the lifecycle loops copy the same
+ * descriptor table as ever.
+ */
+static void udp_close(void)
+{
+	if (udp_rx >= 0)
+		close(udp_rx);
+	if (udp_tx >= 0)
+		close(udp_tx);
+	udp_rx = udp_tx = -1;
+}
+
 static int udp_create(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET };
@@ -1274,12 +1287,13 @@ int main(int argc, char **argv)
 		check(check_clocks(i, root_ts),
 		      "%s: vDSO clocks agree with the system call%s", nsdefs[i].name,
 		      i ? " and carry the offsets" : "");
-		if (i == 0 && !check(udp_create() == 0, "UDP sockets on 127.0.0.1: %s",
-				     strerror(errno)))
+		if (!check(udp_create() == 0, "%s: UDP sockets on 127.0.0.1: %s",
+			   nsdefs[i].name, strerror(errno)))
 			goto out;
 		check(udp_stamp_right(),
 		      "%s: a datagram's SO_TIMESTAMPNS lies within its CLOCK_REALTIME",
 		      nsdefs[i].name);
+		udp_close();
 		/*
 		 * Not in --brief: outside -icount a single-stepped reader
 		 * can be slower than a tick, and the timekeeper's updates
@@ -1339,9 +1353,14 @@ int main(int argc, char **argv)
 				per_arm[a][ns][r] =
 					(double)(loop_arm(a, arms, &err_run) - empty_s) / arms;
 			}
+			if (udp_create()) {
+				err_run = 1;
+				continue;
+			}
 			empty_s = loop_empty(CLOCK_MONOTONIC, udps);
 			loop_udp(2, &err_run);	/* warm-up */
 			per_udp[ns][r] = (double)(loop_udp(udps, &err_run) - empty_s) / udps;
+			udp_close();
 		}
 		/*
 		 * create, enter, destroy: from the root namespace, whose
