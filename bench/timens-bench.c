@@ -1287,9 +1287,11 @@ int main(int argc, char **argv)
 		check(check_clocks(i, root_ts),
 		      "%s: vDSO clocks agree with the system call%s", nsdefs[i].name,
 		      i ? " and carry the offsets" : "");
-		if (!check(udp_create() == 0, "%s: UDP sockets on 127.0.0.1: %s",
-			   nsdefs[i].name, strerror(errno)))
+		if (!check(udp_create() == 0, "%s: UDP sockets on 127.0.0.1",
+			   nsdefs[i].name)) {
+			printf("# %s\n", strerror(errno));
 			goto out;
+		}
 		check(udp_stamp_right(),
 		      "%s: a datagram's SO_TIMESTAMPNS lies within its CLOCK_REALTIME",
 		      nsdefs[i].name);
