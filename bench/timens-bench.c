@@ -295,28 +295,51 @@ static int arm_create(void)
  */
 static int udp_rx = -1, udp_tx = -1;
 
-__attribute__((noinline)) static int64_t loop_udp(long n, int *err)
-{
-	static const char payload[32] = "timens-bench";
+/* A datagram received on udp_rx, with room for its stamp's message */
+struct udp_msg {
 	union {
 		char buf[CMSG_SPACE(sizeof(struct timespec))];
 		struct cmsghdr align;
 	} ctl;
 	char data[64];
-	struct iovec iov = { data, sizeof(data) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct iovec iov;
+	struct msghdr m;
+};
+
+static void udp_msg_init(struct udp_msg *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->iov.iov_base = u->data;
+	u->iov.iov_len = sizeof(u->data);
+	u->m.msg_iov = &u->iov;
+	u->m.msg_iovlen = 1;
+}
+
+/* Receive a datagram of @len bytes: its SO_TIMESTAMPNS message, or NULL */
+static inline struct cmsghdr *udp_recv_stamped(struct udp_msg *u, ssize_t len)
+{
 	struct cmsghdr *cm;
+
+	u->m.msg_control = u->ctl.buf;
+	u->m.msg_controllen = sizeof(u->ctl.buf);
+	if (recvmsg(udp_rx, &u->m, 0) != len)
+		return NULL;
+	cm = CMSG_FIRSTHDR(&u->m);
+	return cm && cm->cmsg_type == SCM_TIMESTAMPNS ? cm : NULL;
+}
+
+__attribute__((noinline)) static int64_t loop_udp(long n, int *err)
+{
+	static const char payload[32] = "timens-bench";
+	struct udp_msg u;
 	int64_t t0, t1;
 	long i, bad = 0;
 
+	udp_msg_init(&u);
 	t0 = now();
 	for (i = 0; i < n; i++) {
-		m.msg_control = ctl.buf;
-		m.msg_controllen = sizeof(ctl.buf);
 		bad |= send(udp_tx, payload, sizeof(payload), 0) != sizeof(payload);
-		bad |= recvmsg(udp_rx, &m, 0) != sizeof(payload);
-		cm = CMSG_FIRSTHDR(&m);
-		bad |= !cm || cm->cmsg_type != SCM_TIMESTAMPNS;
+		bad |= !udp_recv_stamped(&u, sizeof(payload));
 	}
 	t1 = now();
 	if (bad)
@@ -363,23 +386,17 @@ static int udp_create(void)
  */
 static int udp_stamp_right(void)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(struct timespec))];
-		struct cmsghdr align;
-	} ctl;
-	char data[64];
-	struct iovec iov = { data, sizeof(data) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
 	struct timespec before, after, stamp;
 	struct cmsghdr *cm;
+	struct udp_msg u;
 
+	udp_msg_init(&u);
 	clock_gettime(CLOCK_REALTIME, &before);
-	if (send(udp_tx, "x", 1, 0) != 1 || recvmsg(udp_rx, &m, 0) != 1)
+	if (send(udp_tx, "x", 1, 0) != 1)
 		return 0;
+	cm = udp_recv_stamped(&u, 1);
 	clock_gettime(CLOCK_REALTIME, &after);
-	cm = CMSG_FIRSTHDR(&m);
-	if (!cm || cm->cmsg_type != SCM_TIMESTAMPNS)
+	if (!cm)
 		return 0;
 	memcpy(&stamp, CMSG_DATA(cm), sizeof(stamp));
 	if (ts_ns(&stamp) < ts_ns(&before) || ts_ns(&stamp) > ts_ns(&after)) {
