@@ -6,10 +6,34 @@
 #   build/base + patches/ --(mktree: git am)--> build/tree (git)
 #   build/tree + configs/ --(kbuild, O=build/obj)--> build/bzImage
 #   build/bzImage + tests --(qemu-run)--> "N passed, N failed"
+#
+# ARCH=arm64 (mk/arm64.mk): the same series cross-built for arm64 into
+# build/arm64/, booted under qemu-system-aarch64 -M virt.
 
 B := $(CURDIR)/build
 TARBALL := /usr/src/linux-source-6.12.tar.xz
+# The architecture the kernel and the tests are built for: x86_64, or arm64
+# (cross-built, mk/arm64.mk). ARCH goes to the scripts in the environment.
+ARCH ?= x86_64
+ifeq ($(ARCH),x86)
+override ARCH := x86_64
+endif
+ifneq ($(filter-out x86_64 arm64,$(ARCH)),)
+$(error ARCH=$(ARCH): this project builds x86_64 (the default) or arm64)
+endif
+# (x86_64: the kernel's make finds its ARCH itself, as before there was arm64)
+ifeq ($(ARCH),arm64)
+export ARCH
+else
+unexport ARCH
+endif
+# the arch-neutral fragments, and those of configs/ARCH/ (x86_64's are
+# configs/*.config: they came first)
+ifeq ($(ARCH),arm64)
+FRAGMENTS := configs/timens.config configs/kunit.config $(sort $(wildcard configs/arm64/*.config))
+else
 FRAGMENTS := $(sort $(wildcard configs/*.config))
+endif
 PATCHES := $(wildcard patches/*.patch)
 TESTPROGS := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/*.c))
 STRIPPER := $(wildcard scripts/strip-upstream-timens scripts/verify-stripped)
@@ -28,6 +52,8 @@ export BASE_INFO = $(shell head -n 1 $(B)/base.stamp 2>/dev/null)
 
 help:
 	@echo 'make check        build what is missing, boot, run the tests (what .ci/run does)'
+	@echo '                  (ARCH=arm64: on arm64 under qemu-system-aarch64; also kernel,'
+	@echo '                  tests, selftests, run, bench and bisect)'
 	@echo 'make run          boot the kernel: a shell on a terminal, CMD='"'"'...'"'"' runs'
 	@echo '                  a command in the guest, otherwise a short demo'
 	@echo 'make check-base   boot the stripped base alone: prove the clean room'
@@ -42,7 +68,7 @@ help:
 	@echo 'make bench        this series against the stock kernel, side by side (ratios)'
 	@echo 'make check-debug  the suite and the reliability tests on a debug kernel'
 	@echo 'make clean        remove kernels, objects, test results (distclean: all of build/)'
-	@echo 'Settings: KVM=1 TIMEOUT=s TEST_TIMEOUT=s MEM=1G SMP=2 JOBS=3 V=1 FORCE=1'
+	@echo 'Settings: ARCH=arm64 KVM=1 TIMEOUT=s TEST_TIMEOUT=s MEM=1G SMP=2 JOBS=3 V=1 FORCE=1'
 
 deps:
 	@scripts/deps
@@ -79,6 +105,9 @@ checkpatch: $(B)/tree.stamp
 bisect: $(B)/tree.stamp
 	@$(LOCKED) scripts/bisect $(B) $(FRAGMENTS)
 
+ifeq ($(ARCH),arm64)
+include mk/arm64.mk
+else
 # --- kernels: the series (build/tree) and the stripped base alone
 kernel: $(B)/bzImage
 $(B)/obj/.config.stamp: $(B)/tree.stamp $(FRAGMENTS) scripts/kbuild
@@ -121,10 +150,11 @@ clean:
 	$(LOCKED) rm -rf $(B)/obj $(B)/obj-base $(B)/bzImage $(B)/bzImage-base \
 		$(B)/tests $(B)/selftests $(B)/run $(B)/logs
 
-distclean:
-	$(LOCKED) rm -rf $(B)
-
 # make bench: this series against the stock kernel (issue 4)
 include mk/bench.mk
 # make check-debug: the suite on a KASAN/lockdep/UBSAN/kmemleak kernel (issue 6)
 include mk/debug.mk
+endif
+
+distclean:
+	$(LOCKED) rm -rf $(B)

@@ -17,8 +17,9 @@
  *   static_binary  what a static program reads (timens-bench
  *                  --print-realtime, executed): no dynamic linker, so
  *                  nothing is preloaded
- *   vdso_direct    __vdso_clock_gettime, found in the vDSO and called
- *                  directly, as Go's runtime does
+ *   vdso_direct    the vDSO's clock_gettime (__vdso_clock_gettime on
+ *                  x86-64, __kernel_clock_gettime on arm64), found in the
+ *                  vDSO and called directly, as Go's runtime does
  *   abs_timer      a CLOCK_REALTIME timerfd armed through libc with
  *                  TFD_TIMER_ABSTIME at the faked now plus a second: it
  *                  must fire after about a second, not at once and not a
@@ -293,11 +294,11 @@ int main(int argc, char **argv)
 	}
 
 	if (!vdso_open(&img))
-		vdso_cgt = (clock_gettime_fn)vdso_lookup(&img, "__vdso_clock_gettime");
+		vdso_cgt = (clock_gettime_fn)vdso_lookup(&img, VDSO_CLOCK_GETTIME);
 	if (vdso_cgt && !vdso_cgt(CLOCK_REALTIME, &ts)) {
 		verdict_read("vdso_direct", ts_ns(&ts));
 	} else {
-		printf("# faketime %s vdso_direct: no __vdso_clock_gettime\n", way);
+		printf("# faketime %s vdso_direct: no %s\n", way, VDSO_CLOCK_GETTIME);
 		failed = 1;
 	}
 

@@ -77,6 +77,7 @@
 #include <sys/timerfd.h>
 #include <sys/user.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -151,14 +152,23 @@ static clock_gettime_fn vdso_cgt;
 
 static inline long sys_clock_gettime(clockid_t clk, struct timespec *ts)
 {
+	/* inline: the syscall path's figure is the kernel's, not libc's */
+#if defined(__x86_64__)
 	long ret;
 
-	/* inline: the syscall path's figure is the kernel's, not libc's */
 	asm volatile("syscall"
 		     : "=a"(ret)
 		     : "0"((long)SYS_clock_gettime), "D"((long)clk), "S"(ts)
 		     : "rcx", "r11", "memory");
 	return ret;
+#elif defined(__aarch64__)
+	register long x8 asm("x8") = SYS_clock_gettime;
+	register long x0 asm("x0") = clk;
+	register long x1 asm("x1") = (long)ts;
+
+	asm volatile("svc #0" : "+r"(x0) : "r"(x8), "r"(x1) : "memory");
+	return x0;
+#endif
 }
 
 /* The time base: instructions under -icount shift=0 */
@@ -699,10 +709,13 @@ static void read_root(struct timespec *root)
 /*
  * x86 boots on "tsc-early" and switches to "tsc" with a refined calibration
  * about a second later: measure after the switch, with the final scale
- * (5 s at most; both are served by the vDSO anyway).
+ * (5 s at most; both are served by the vDSO anyway). arm64's
+ * "arch_sys_counter" is there from the start, at its final rate: nothing
+ * to wait for.
  */
 static void wait_clocksource(void)
 {
+#if defined(__x86_64__)
 	char buf[64];
 	int i;
 
@@ -718,6 +731,7 @@ static void wait_clocksource(void)
 			return;
 		usleep(100000);
 	}
+#endif
 }
 
 static void show_file(const char *label, const char *path)
@@ -1054,11 +1068,29 @@ static void faketime_ways(int fd_root, int wall, int brief, long rounds)
 #define TRACE_CALLS 4
 static uintptr_t vdso_lo, vdso_hi, vdso_entry;
 
+/* The program counter of a stopped tracee: 0, or -1 */
+static int trace_pc(pid_t pid, uintptr_t *pc)
+{
+	struct user_regs_struct regs;
+#if defined(__x86_64__)
+	if (ptrace(PTRACE_GETREGS, pid, NULL, &regs))
+		return -1;
+	*pc = regs.rip;
+#elif defined(__aarch64__)
+	/* no PTRACE_GETREGS there: the general registers are a register set */
+	struct iovec iov = { .iov_base = &regs, .iov_len = sizeof(regs) };
+
+	if (ptrace(PTRACE_GETREGSET, pid, (void *)NT_PRSTATUS, &iov))
+		return -1;
+	*pc = regs.pc;
+#endif
+	return 0;
+}
+
 static int trace_call(const struct nsdef *d, clockid_t clk, unsigned int *best,
 		      int *best_len)
 {
 	static unsigned int path[MAX_TRACE];
-	struct user_regs_struct regs;
 	int status, calls = 0, n = 0, sig = 0;
 	pid_t pid = fork();
 
@@ -1079,6 +1111,7 @@ static int trace_call(const struct nsdef *d, clockid_t clk, unsigned int *best,
 		return -1;
 	*best_len = MAX_TRACE + 1;
 	for (;;) {
+		uintptr_t pc;
 		int in_vdso = 0;
 
 		if (ptrace(PTRACE_SINGLESTEP, pid, NULL, (void *)(long)sig))
@@ -1086,15 +1119,15 @@ static int trace_call(const struct nsdef *d, clockid_t clk, unsigned int *best,
 		if (waitpid(pid, &status, 0) != pid || !WIFSTOPPED(status))
 			break;
 		sig = WSTOPSIG(status) == SIGTRAP ? 0 : WSTOPSIG(status);
-		if (ptrace(PTRACE_GETREGS, pid, NULL, &regs))
+		if (trace_pc(pid, &pc))
 			break;
-		in_vdso = regs.rip >= vdso_lo && regs.rip < vdso_hi;
-		if (regs.rip == vdso_entry) {
+		in_vdso = pc >= vdso_lo && pc < vdso_hi;
+		if (pc == vdso_entry) {
 			calls++;
 			n = 0;
 		}
 		if (calls && in_vdso && n < MAX_TRACE)
-			path[n++] = regs.rip - vdso_lo;
+			path[n++] = pc - vdso_lo;
 		if (calls > 1 && !in_vdso && n) {	/* a call returned */
 			if (n < *best_len) {
 				memcpy(best, path, n * sizeof(*path));
@@ -1244,13 +1277,13 @@ int main(int argc, char **argv)
 
 	ok = vdso_open(&img) == 0;
 	if (ok)
-		vdso_cgt = (clock_gettime_fn)vdso_lookup(&img, "__vdso_clock_gettime");
-	if (!check(vdso_cgt != NULL, "__vdso_clock_gettime found in the vDSO"))
+		vdso_cgt = (clock_gettime_fn)vdso_lookup(&img, VDSO_CLOCK_GETTIME);
+	if (!check(vdso_cgt != NULL, "%s found in the vDSO", VDSO_CLOCK_GETTIME))
 		goto out;
 	vdso_lo = img.lo;
 	vdso_hi = img.hi;
 	vdso_entry = (uintptr_t)vdso_cgt;
-	printf("# __vdso_clock_gettime at vDSO offset %#lx\n",
+	printf("# %s at vDSO offset %#lx\n", VDSO_CLOCK_GETTIME,
 	       (unsigned long)(vdso_entry - vdso_lo));
 
 	fd[NS_ROOT] = -1;

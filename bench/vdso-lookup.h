@@ -14,9 +14,10 @@
 #include <string.h>
 #include <sys/auxv.h>
 
-/* A system call of up to four arguments, inline (x86-64) */
+/* A system call of up to four arguments, inline */
 static inline long sys4(long nr, long a, long b, long c, long d)
 {
+#if defined(__x86_64__)
 	register long r10 asm("r10") = d;
 	long ret;
 
@@ -25,7 +26,29 @@ static inline long sys4(long nr, long a, long b, long c, long d)
 		     : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10)
 		     : "rcx", "r11", "memory");
 	return ret;
+#elif defined(__aarch64__)
+	register long x8 asm("x8") = nr;
+	register long x0 asm("x0") = a;
+	register long x1 asm("x1") = b;
+	register long x2 asm("x2") = c;
+	register long x3 asm("x3") = d;
+
+	asm volatile("svc #0"
+		     : "+r"(x0)
+		     : "r"(x8), "r"(x1), "r"(x2), "r"(x3)
+		     : "memory");
+	return x0;
+#else
+#error "vdso-lookup.h: no inline system call for this architecture"
+#endif
 }
+
+/* The vDSO's name for clock_gettime: x86-64's __vdso_*, arm64's __kernel_* */
+#if defined(__x86_64__)
+#define VDSO_CLOCK_GETTIME	"__vdso_clock_gettime"
+#elif defined(__aarch64__)
+#define VDSO_CLOCK_GETTIME	"__kernel_clock_gettime"
+#endif
 
 /*
  * The vDSO is a prelinked shared object mapped whole at AT_SYSINFO_EHDR.

@@ -124,15 +124,34 @@ static REL_UNUSED int rel_pidfd_open(pid_t pid)
 /* a system call without errno (for children sharing our TLS) */
 static REL_UNUSED long raw3(long nr, long a, long b, long c)
 {
+#if defined(__x86_64__)
 	long ret;
 
 	__asm__ volatile ("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c)
 			  : "rcx", "r11", "memory");
 	return ret;
+#elif defined(__aarch64__)
+	register long x8 __asm__("x8") = nr;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+
+	__asm__ volatile ("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
+	return x0;
+#else
+#error "timens-rel.h: no raw system call for this architecture"
+#endif
 }
 
-/* long rel_clone3_fn(args, size, fn, arg): the child runs fn(arg) on args->stack, then exits */
+/*
+ * long rel_clone3_fn(args, size, fn, arg): the child runs fn(arg) on
+ * args->stack (aligned down to 16 bytes), then exits (exit, not
+ * exit_group: a CLONE_THREAD child ends alone); the parent gets clone3's
+ * result, -errno on failure. fn and arg are kept in callee-saved registers,
+ * which the child inherits: it never reads the parent's stack.
+ */
 long rel_clone3_fn(struct rel_clone_args *args, size_t size, int (*fn)(void *), void *arg);
+#if defined(__x86_64__)
 __asm__(
 	".text\n"
 	".globl rel_clone3_fn\n"
@@ -158,15 +177,70 @@ __asm__(
 	"	pop %r12\n"
 	"	ret\n"
 	".size rel_clone3_fn, .-rel_clone3_fn\n");
+#elif defined(__aarch64__)
+/* clone3 is 435 and exit 93 in the generic table */
+__asm__(
+	".text\n"
+	".globl rel_clone3_fn\n"
+	".type rel_clone3_fn,%function\n"
+	".p2align 2\n"
+	"rel_clone3_fn:\n"
+	"	stp x19, x20, [sp, #-16]!\n"
+	"	mov x19, x2\n"
+	"	mov x20, x3\n"
+	"	mov x8, #435\n"
+	"	svc #0\n"
+	"	cbnz x0, 1f\n"
+	"	mov x29, xzr\n"
+	"	mov x30, xzr\n"
+	"	mov x9, sp\n"
+	"	and x9, x9, #-16\n"
+	"	mov sp, x9\n"
+	"	mov x0, x20\n"
+	"	blr x19\n"
+	"	mov x8, #93\n"
+	"	svc #0\n"
+	"	brk #0\n"
+	"1:	ldp x19, x20, [sp], #16\n"
+	"	ret\n"
+	".size rel_clone3_fn, .-rel_clone3_fn\n");
+#endif
 
 /* ---- clocks ---- */
 
 typedef int (*vdso_gettime_t)(clockid_t, struct timespec *);
 static vdso_gettime_t vdso_gettime __attribute__((unused));
 
+/* The vDSO's clock_gettime: x86-64's __vdso_*, arm64's __kernel_* */
+#if defined(__aarch64__)
+#define REL_VDSO_CLOCK_GETTIME	"__kernel_clock_gettime"
+#else
+#define REL_VDSO_CLOCK_GETTIME	"__vdso_clock_gettime"
+#endif
+
+/* the number of dynamic symbols: the last chain of the GNU hash table ends it */
+static REL_UNUSED uint32_t rel_gnu_hash_nsyms(const Elf32_Word *gh)
+{
+	uint32_t nbuckets = gh[0], symoffset = gh[1], bloom_size = gh[2];
+	const Elf32_Word *buckets = gh + 4 + 2 * bloom_size;	/* 64-bit bloom words */
+	const Elf32_Word *chain = buckets + nbuckets;
+	uint32_t last = 0, i;
+
+	for (i = 0; i < nbuckets; i++)
+		if (buckets[i] > last)
+			last = buckets[i];
+	if (last < symoffset)
+		return symoffset;
+	while (!(chain[last - symoffset] & 1))
+		last++;
+	return last + 1;
+}
+
 /*
- * Find __vdso_clock_gettime in the vDSO the kernel mapped (AT_SYSINFO_EHDR),
- * through its dynamic symbol table; DT_HASH gives the number of symbols.
+ * Find a function (REL_VDSO_CLOCK_GETTIME) in the vDSO the kernel mapped
+ * (AT_SYSINFO_EHDR), through its dynamic symbol table; DT_HASH gives the
+ * number of symbols, or DT_GNU_HASH when the vDSO was linked with that
+ * one alone.
  */
 static REL_UNUSED vdso_gettime_t rel_vdso_lookup(const char *name)
 {
@@ -175,10 +249,10 @@ static REL_UNUSED vdso_gettime_t rel_vdso_lookup(const char *name)
 	const Elf64_Dyn *dyn = NULL;
 	const Elf64_Sym *sym = NULL;
 	const char *str = NULL;
-	const Elf32_Word *hash = NULL;
+	const Elf32_Word *hash = NULL, *gnu_hash = NULL;
 	uintptr_t base, load = 0;
 	bool have_load = false;
-	int i;
+	int i, nsyms;
 
 	if (!eh)
 		return NULL;
@@ -201,10 +275,13 @@ static REL_UNUSED vdso_gettime_t rel_vdso_lookup(const char *name)
 			str = (const char *)(load + dyn->d_un.d_ptr);
 		else if (dyn->d_tag == DT_HASH)
 			hash = (const Elf32_Word *)(load + dyn->d_un.d_ptr);
+		else if (dyn->d_tag == DT_GNU_HASH)
+			gnu_hash = (const Elf32_Word *)(load + dyn->d_un.d_ptr);
 	}
-	if (!sym || !str || !hash)
+	if (!sym || !str || (!hash && !gnu_hash))
 		return NULL;
-	for (i = 0; i < (int)hash[1]; i++) {
+	nsyms = hash ? (int)hash[1] : (int)rel_gnu_hash_nsyms(gnu_hash);
+	for (i = 0; i < nsyms; i++) {
 		if (ELF64_ST_TYPE(sym[i].st_info) != STT_FUNC ||
 		    sym[i].st_shndx == SHN_UNDEF)
 			continue;
@@ -216,7 +293,7 @@ static REL_UNUSED vdso_gettime_t rel_vdso_lookup(const char *name)
 
 static REL_UNUSED bool rel_vdso_init(void)
 {
-	vdso_gettime = rel_vdso_lookup("__vdso_clock_gettime");
+	vdso_gettime = rel_vdso_lookup(REL_VDSO_CLOCK_GETTIME);
 	if (!vdso_gettime)
 		vdso_gettime = rel_vdso_lookup("clock_gettime");
 	return vdso_gettime != NULL;
