@@ -98,6 +98,10 @@ static int deny_clock_syscalls(void)
 		DENY(SYS_time),
 #endif
 		DENY(SYS_clock_getres),
+#ifdef SYS_clock_gettime64	/* 32-bit libcs' y2038-safe calls */
+		DENY(SYS_clock_gettime64),
+		DENY(SYS_clock_getres_time64),
+#endif
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = {
