@@ -129,7 +129,7 @@ tests: $(TESTPROGS)
 # the series' kselftests, when it has them; they need the kernel's headers
 selftests: kernel
 	@$(LOCKED) scripts/selftests $(B)/tree $(B)/obj $(B)/selftests/timens
-$(B)/tests/%: tests/%.c $(wildcard tests/*.h)
+$(B)/tests/%: tests/%.c $(wildcard tests/*.h) bench/vdso-lookup.h
 	@mkdir -p $(@D)
 	gcc -static -O2 -Wall -Wextra -o $@ $<
 

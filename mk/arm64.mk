@@ -44,7 +44,7 @@ $(A)/Image-stock: $(A)/obj-stock/.config.stamp
 
 # --- the programs, static for arm64
 tests: $(ARM64_TESTPROGS) $(A)/bench/timens-bench
-$(A)/tests/%: tests/%.c $(wildcard tests/*.h)
+$(A)/tests/%: tests/%.c $(wildcard tests/*.h) bench/vdso-lookup.h
 	@mkdir -p $(@D)
 	$(CROSS)gcc -static -O2 -Wall -Wextra -o $@ $<
 bench-prog: $(A)/bench/timens-bench

@@ -15,6 +15,7 @@
 #define _GNU_SOURCE
 #endif
 #include "tap.h"
+#include "../bench/vdso-lookup.h"
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -124,23 +125,7 @@ static REL_UNUSED int rel_pidfd_open(pid_t pid)
 /* a system call without errno (for children sharing our TLS) */
 static REL_UNUSED long raw3(long nr, long a, long b, long c)
 {
-#if defined(__x86_64__)
-	long ret;
-
-	__asm__ volatile ("syscall" : "=a"(ret) : "a"(nr), "D"(a), "S"(b), "d"(c)
-			  : "rcx", "r11", "memory");
-	return ret;
-#elif defined(__aarch64__)
-	register long x8 __asm__("x8") = nr;
-	register long x0 __asm__("x0") = a;
-	register long x1 __asm__("x1") = b;
-	register long x2 __asm__("x2") = c;
-
-	__asm__ volatile ("svc #0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2) : "memory");
-	return x0;
-#else
-#error "timens-rel.h: no raw system call for this architecture"
-#endif
+	return sys4(nr, a, b, c, 0);
 }
 
 /*
@@ -211,89 +196,22 @@ __asm__(
 typedef int (*vdso_gettime_t)(clockid_t, struct timespec *);
 static vdso_gettime_t vdso_gettime __attribute__((unused));
 
-/* The vDSO's clock_gettime: x86-64's __vdso_*, arm64's __kernel_* */
-#if defined(__aarch64__)
-#define REL_VDSO_CLOCK_GETTIME	"__kernel_clock_gettime"
-#else
-#define REL_VDSO_CLOCK_GETTIME	"__vdso_clock_gettime"
-#endif
-
-/* the number of dynamic symbols: the last chain of the GNU hash table ends it */
-static REL_UNUSED uint32_t rel_gnu_hash_nsyms(const Elf32_Word *gh)
-{
-	uint32_t nbuckets = gh[0], symoffset = gh[1], bloom_size = gh[2];
-	const Elf32_Word *buckets = gh + 4 + 2 * bloom_size;	/* 64-bit bloom words */
-	const Elf32_Word *chain = buckets + nbuckets;
-	uint32_t last = 0, i;
-
-	for (i = 0; i < nbuckets; i++)
-		if (buckets[i] > last)
-			last = buckets[i];
-	if (last < symoffset)
-		return symoffset;
-	while (!(chain[last - symoffset] & 1))
-		last++;
-	return last + 1;
-}
-
 /*
- * Find a function (REL_VDSO_CLOCK_GETTIME) in the vDSO the kernel mapped
- * (AT_SYSINFO_EHDR), through its dynamic symbol table; DT_HASH gives the
- * number of symbols, or DT_GNU_HASH when the vDSO was linked with that
- * one alone.
+ * Find a function in the vDSO the kernel mapped (AT_SYSINFO_EHDR), through
+ * its dynamic symbol table (bench/vdso-lookup.h).
  */
 static REL_UNUSED vdso_gettime_t rel_vdso_lookup(const char *name)
 {
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)getauxval(AT_SYSINFO_EHDR);
-	const Elf64_Phdr *ph;
-	const Elf64_Dyn *dyn = NULL;
-	const Elf64_Sym *sym = NULL;
-	const char *str = NULL;
-	const Elf32_Word *hash = NULL, *gnu_hash = NULL;
-	uintptr_t base, load = 0;
-	bool have_load = false;
-	int i, nsyms;
+	struct vdso_image img = { 0 };
 
-	if (!eh)
+	if (vdso_open(&img))
 		return NULL;
-	base = (uintptr_t)eh;
-	ph = (const Elf64_Phdr *)(base + eh->e_phoff);
-	for (i = 0; i < eh->e_phnum; i++) {
-		if (ph[i].p_type == PT_LOAD && !have_load) {
-			load = base + ph[i].p_offset - ph[i].p_vaddr;
-			have_load = true;
-		} else if (ph[i].p_type == PT_DYNAMIC) {
-			dyn = (const Elf64_Dyn *)(base + ph[i].p_offset);
-		}
-	}
-	if (!dyn || !have_load)
-		return NULL;
-	for (; dyn->d_tag != DT_NULL; dyn++) {
-		if (dyn->d_tag == DT_SYMTAB)
-			sym = (const Elf64_Sym *)(load + dyn->d_un.d_ptr);
-		else if (dyn->d_tag == DT_STRTAB)
-			str = (const char *)(load + dyn->d_un.d_ptr);
-		else if (dyn->d_tag == DT_HASH)
-			hash = (const Elf32_Word *)(load + dyn->d_un.d_ptr);
-		else if (dyn->d_tag == DT_GNU_HASH)
-			gnu_hash = (const Elf32_Word *)(load + dyn->d_un.d_ptr);
-	}
-	if (!sym || !str || (!hash && !gnu_hash))
-		return NULL;
-	nsyms = hash ? (int)hash[1] : (int)rel_gnu_hash_nsyms(gnu_hash);
-	for (i = 0; i < nsyms; i++) {
-		if (ELF64_ST_TYPE(sym[i].st_info) != STT_FUNC ||
-		    sym[i].st_shndx == SHN_UNDEF)
-			continue;
-		if (!strcmp(str + sym[i].st_name, name))
-			return (vdso_gettime_t)(load + sym[i].st_value);
-	}
-	return NULL;
+	return (vdso_gettime_t)vdso_lookup(&img, name);
 }
 
 static REL_UNUSED bool rel_vdso_init(void)
 {
-	vdso_gettime = rel_vdso_lookup(REL_VDSO_CLOCK_GETTIME);
+	vdso_gettime = rel_vdso_lookup(VDSO_CLOCK_GETTIME);
 	if (!vdso_gettime)
 		vdso_gettime = rel_vdso_lookup("clock_gettime");
 	return vdso_gettime != NULL;
