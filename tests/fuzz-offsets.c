@@ -1347,8 +1347,8 @@ static int probe_fn(void *arg)
 	struct probe_ctl *c = arg;
 	char b = 1;
 
-	raw3(SYS_write, c->ready[1], (long)&b, 1);
-	raw3(SYS_read, c->go[0], (long)&b, 1);
+	sys4(SYS_write, c->ready[1], (long)&b, 1, 0);
+	sys4(SYS_read, c->go[0], (long)&b, 1, 0);
 	return 0;
 }
 

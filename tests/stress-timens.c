@@ -598,7 +598,8 @@ static int clone3_vfork_fn(void *p)
 {
 	struct vfork_arg *a = p;
 
-	raw3(SYS_execve, (long)self_exe, (long)a->argv, (long)environ);
+	/* no libc: this child shares our memory and TLS */
+	sys4(SYS_execve, (long)self_exe, (long)a->argv, (long)environ, 0);
 	return 127;
 }
 

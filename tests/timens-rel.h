@@ -16,7 +16,6 @@
 #endif
 #include "tap.h"
 #include "../bench/vdso-lookup.h"
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -31,7 +30,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/auxv.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -122,12 +120,6 @@ static REL_UNUSED int rel_pidfd_open(pid_t pid)
 	return syscall(__NR_pidfd_open, pid, 0);
 }
 
-/* a system call without errno (for children sharing our TLS) */
-static REL_UNUSED long raw3(long nr, long a, long b, long c)
-{
-	return sys4(nr, a, b, c, 0);
-}
-
 /*
  * long rel_clone3_fn(args, size, fn, arg): the child runs fn(arg) on
  * args->stack (aligned down to 16 bytes), then exits (exit, not
@@ -197,23 +189,18 @@ typedef int (*vdso_gettime_t)(clockid_t, struct timespec *);
 static vdso_gettime_t vdso_gettime __attribute__((unused));
 
 /*
- * Find a function in the vDSO the kernel mapped (AT_SYSINFO_EHDR), through
- * its dynamic symbol table (bench/vdso-lookup.h).
+ * The vDSO's clock_gettime, found in the vDSO the kernel mapped
+ * (AT_SYSINFO_EHDR) through its dynamic symbol table (bench/vdso-lookup.h).
  */
-static REL_UNUSED vdso_gettime_t rel_vdso_lookup(const char *name)
+static REL_UNUSED bool rel_vdso_init(void)
 {
 	struct vdso_image img = { 0 };
 
 	if (vdso_open(&img))
-		return NULL;
-	return (vdso_gettime_t)vdso_lookup(&img, name);
-}
-
-static REL_UNUSED bool rel_vdso_init(void)
-{
-	vdso_gettime = rel_vdso_lookup(VDSO_CLOCK_GETTIME);
+		return false;
+	vdso_gettime = (vdso_gettime_t)vdso_lookup(&img, VDSO_CLOCK_GETTIME);
 	if (!vdso_gettime)
-		vdso_gettime = rel_vdso_lookup("clock_gettime");
+		vdso_gettime = (vdso_gettime_t)vdso_lookup(&img, "clock_gettime");
 	return vdso_gettime != NULL;
 }
 
