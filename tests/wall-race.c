@@ -641,7 +641,8 @@ static void timerfd_loop(struct waiter *w)
 		} else if (mode < 94) {
 			/* disarmed before it fired: it stays quiet */
 			struct pollfd p = { fd, POLLIN, 0 };
-			struct itimerspec cur;
+			struct itimerspec cur = { { 0, 0 }, { 0, 0 } };
+			int pr, gr;
 
 			pause_within(D, r);
 			if (timerfd_settime(fd, 0, &off, &old)) {
@@ -656,10 +657,22 @@ static void timerfd_loop(struct waiter *w)
 			}
 			arm_clear(w);
 			pause_ns(trnd(3 * MS));
-			if (poll(&p, 1, 0) != 0 || timerfd_gettime(fd, &cur) || !its_zero(&cur))
+			/*
+			 * Even with no timeout, poll() fails with EINTR when a
+			 * signal is pending, and the run sends SIGUSR2 to the
+			 * waiters: ask again.
+			 */
+			do
+				pr = poll(&p, 1, 0);
+			while (pr < 0 && errno == EINTR);
+			gr = timerfd_gettime(fd, &cur);
+			if (pr != 0 || gr || !its_zero(&cur))
 				fail(F_DISARM, "timerfd disarmed before its deadline %" PRId64 " (%.3f ms "
-				     "left) fired or stayed armed", D, (old.it_value.tv_sec * REL_NSEC +
-				     old.it_value.tv_nsec) / 1e6);
+				     "left) fired or stayed armed: poll %d (revents %#x, %s), "
+				     "timerfd_gettime %d, %.3f ms left", D,
+				     (old.it_value.tv_sec * REL_NSEC + old.it_value.tv_nsec) / 1e6,
+				     pr, (unsigned int)p.revents, pr < 0 ? strerror(errno) : "-", gr,
+				     (cur.it_value.tv_sec * REL_NSEC + cur.it_value.tv_nsec) / 1e6);
 		} else {
 			/* closed while armed */
 			pause_within(D, r);
@@ -831,9 +844,16 @@ static void posix_loop(struct waiter *w)
 			pause_ns(trnd(3 * MS));
 			sigemptyset(&set);
 			sigaddset(&set, SIGRTMIN);
-			while (sigtimedwait(&set, &si, &zero) >= 0) {
+			for (;;) {
 				size_t over;
 				int64_t best;
+
+				if (sigtimedwait(&set, &si, &zero) < 0) {
+					/* a SIGUSR2 of the run came first: look again */
+					if (errno == EINTR)
+						continue;
+					break;
+				}
 
 				if (si.si_code != SI_TIMER || si.si_value.sival_int != gen) {
 					count(C_STALE);
