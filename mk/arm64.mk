@@ -6,7 +6,7 @@
 #   build/tree + FRAGMENTS --(kbuild, aarch64-linux-gnu-gcc, O=build/arm64/obj)
 #       --> build/arm64/Image
 #   tests/*.c, bench/timens-bench.c --(static, cross)--> build/arm64/tests,
-#       build/arm64/bench
+#       build/arm64/bench; tests/vdso.c for AArch32 too (tests/vdso32)
 #   Debian's arm64 packages --(scripts/mkroot)--> build/arm64/root, the
 #       guest's / (busybox, util-linux's unshare and nsenter)
 #   build/arm64/Image --(scripts/check arm64, qemu-system-aarch64 -M virt,
@@ -20,8 +20,9 @@
 
 A := $(B)/arm64
 CROSS := aarch64-linux-gnu-
+CROSS32 := arm-linux-gnueabihf-
 ARM64_TESTS := vdso fuzz-offsets stress-timens wall-race leak-timens perm-timens
-ARM64_TESTPROGS := $(addprefix $(A)/tests/,$(ARM64_TESTS))
+ARM64_TESTPROGS := $(addprefix $(A)/tests/,$(ARM64_TESTS)) $(A)/tests/vdso32
 
 .PHONY: root kernel-stock bench-prog check-debug check-base kernel-base
 
@@ -47,6 +48,10 @@ tests: $(ARM64_TESTPROGS) $(A)/bench/timens-bench
 $(A)/tests/%: tests/%.c $(wildcard tests/*.h) bench/vdso-lookup.h
 	@mkdir -p $(@D)
 	$(CROSS)gcc -static -O2 -Wall -Wextra -o $@ $<
+# the vDSO test as an AArch32 program: the compat vDSO's reads
+$(A)/tests/vdso32: tests/vdso.c $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CROSS32)gcc -static -O2 -Wall -Wextra -o $@ $<
 bench-prog: $(A)/bench/timens-bench
 $(A)/bench/timens-bench: bench/timens-bench.c bench/vdso-lookup.h tests/tap.h
 	@mkdir -p $(@D)

@@ -15,7 +15,10 @@
  * fails, and so does libc's clock_gettime of a CPU clock, which the vDSO
  * hands to the kernel. On arm64, whose vDSO has no time(), libc's time()
  * reads CLOCK_REALTIME_COARSE through the vDSO's clock_gettime: the same
- * check, a fallback of that read failing with ENOSYS too.
+ * check, a fallback of that read failing with ENOSYS too. Built for
+ * AArch32 (make check ARCH=arm64's vdso32), it reads arm64's compat vDSO,
+ * through clock_gettime64 where glibc has it; glibc's clock_getres() has
+ * no vDSO entry there, and that test skips.
  *
  * The parent reads each clock before forking the child and after it
  * exited: the child's reading must lie between the two, plus the
@@ -185,12 +188,15 @@ static int run_child(struct reading *r, struct timespec *before, struct timespec
 
 static void check(const char *where, int64_t mono, int64_t boot)
 {
-	struct timespec before[NCLOCKS], after[NCLOCKS], res;
+	struct timespec before[NCLOCKS], after[NCLOCKS];
 	struct timeval tv0, tv1;
 	struct reading r;
 	time_t t0 = 0, t1 = 0;
 	int i, err;
 	bool ok;
+#ifdef __arm__
+	char desc[160];
+#endif
 
 	err = run_child(&r, before, after, &tv0, &tv1, &t0, &t1);
 	if (err) {
@@ -222,8 +228,15 @@ static void check(const char *where, int64_t mono, int64_t boot)
 				 (long long)before[i].tv_sec, (long)before[i].tv_nsec,
 				 (long long)after[i].tv_sec, (long)after[i].tv_nsec);
 	}
+#ifdef __arm__
+	/* an AArch32 glibc has no vDSO entry for it: the system call, denied */
+	snprintf(desc, sizeof(desc), "%s: vDSO clock_getres() of every clock", where);
+	tap_skip(desc, "libc's clock_getres() does not use the vDSO on 32-bit Arm");
+#else
 	ok = true;
 	for (i = 0; i < NCLOCKS; i++) {
+		struct timespec res;
+
 		clock_getres(clocks[i].id, &res);
 		if (r.res_ret[i] || r.res[i].tv_sec != res.tv_sec || r.res[i].tv_nsec != res.tv_nsec) {
 			tap_diag("  clock_getres(%s): %s, %lld.%09ld (parent: %lld.%09ld)", clocks[i].name,
@@ -234,6 +247,7 @@ static void check(const char *where, int64_t mono, int64_t boot)
 		}
 	}
 	tap_result(ok, "%s: vDSO clock_getres() of every clock, as the parent's", where);
+#endif
 	ok = r.tv_ret == 0 && r.t_err == 0 && timercmp(&tv0, &r.tv, <=) &&
 	     timercmp(&r.tv, &tv1, <=) && r.t >= t0 && r.t <= t1;
 	tap_result(ok, "%s: vDSO gettimeofday() and time(), no offset: between the parent's", where);
